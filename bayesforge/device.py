@@ -1,0 +1,146 @@
+"""Which devices the fit runs on, and how many chains can run in parallel.
+
+JAX reads its platform and its number of host (CPU) devices once, when its
+backend starts. :func:`configure` applies ``platform`` and ``cores`` if the
+backend has not started yet (the only process-wide change BayesForge makes),
+and otherwise uses the devices that exist and warns. Double precision is not
+switched on process-wide: :class:`Devices` carries ``x64`` and fits run inside
+``jax.enable_x64`` so two ``bf()`` objects keep their own precision.
+
+>>> from bayesforge.device import configure
+>>> devices = configure(platform="cpu")
+>>> devices.platform
+'cpu'
+>>> devices.count >= 1
+True
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import jax
+
+from .interop import as_int
+
+__all__ = ["Devices", "configure", "DEFAULT_CHAINS", "PLATFORMS"]
+
+PLATFORMS = ("cpu", "gpu", "tpu")
+DEFAULT_CHAINS = 4
+_XLA_COUNT_FLAG = re.compile(r"--xla_force_host_platform_device_count=(\d+)")
+
+
+@dataclass(frozen=True)
+class Devices:
+    """The devices one ``bf()`` object fits on."""
+
+    platform: str
+    devices: tuple = field(repr=False)
+    x64: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        """Number of devices of ``platform``: the most chains that run in parallel."""
+        return len(self.devices)
+
+    @property
+    def is_default_backend(self) -> bool:
+        """True when ``platform`` is JAX's default backend (``pmap`` then uses these devices)."""
+        return jax.default_backend() == self.platform
+
+    @contextlib.contextmanager
+    def context(self) -> Iterator[None]:
+        """Run JAX code on these devices with this precision."""
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(jax.enable_x64(self.x64))
+            if not self.is_default_backend:
+                stack.enter_context(jax.default_device(self.devices[0]))
+            yield
+
+    def describe(self) -> str:
+        """One line per fact, as shown by ``repr(m)`` and the CLI."""
+        kinds = sorted({d.device_kind for d in self.devices})
+        lines = [
+            f"platform: {self.platform} ({self.count} device{'s' if self.count != 1 else ''}: {', '.join(kinds)})",
+            f"parallel chains: up to {self.count}",
+            f"precision: {'float64' if self.x64 else 'float32'}",
+        ]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _backend_started() -> bool:
+    from jax._src import xla_bridge
+
+    return xla_bridge.backends_are_initialized()
+
+
+def _host_count_from_env() -> int | None:
+    match = _XLA_COUNT_FLAG.search(os.environ.get("XLA_FLAGS", ""))
+    return int(match.group(1)) if match else None
+
+
+def _platform_devices(platform: str) -> tuple:
+    try:
+        return tuple(jax.devices(platform))
+    except RuntimeError:
+        return ()
+
+
+def configure(platform: str | None = None, cores: int | None = None, x64: bool = False) -> Devices:
+    """Detect (and, before JAX starts, set up) the devices for fitting.
+
+    Parameters
+    ----------
+    platform:
+        ``None`` uses JAX's default (a GPU or TPU when present, else the CPU);
+        ``"cpu"``, ``"gpu"`` or ``"tpu"`` asks for that one.
+    cores:
+        Number of host devices to create on the CPU, one per parallel chain.
+        ``None`` keeps a count already given in ``XLA_FLAGS``, else uses
+        ``max(os.cpu_count(), 4)`` so the default 4 chains run in parallel.
+    x64:
+        Fit in double precision.
+    """
+    if platform is not None:
+        if not isinstance(platform, str) or platform.lower() not in PLATFORMS:
+            raise ValueError(f"platform must be None or one of {PLATFORMS}, got {platform!r}")
+        platform = platform.lower()
+    if cores is not None:
+        cores = as_int(cores, "cores", minimum=1)
+    if not isinstance(x64, (bool, int)) or isinstance(x64, int) and x64 not in (0, 1):
+        raise TypeError(f"x64 must be True or False, got {x64!r}")
+
+    notes: list[str] = []
+    if not _backend_started():
+        if platform == "cpu":
+            jax.config.update("jax_platforms", "cpu")
+        wanted = cores if cores is not None else _host_count_from_env()
+        if wanted is None:
+            wanted = max(os.cpu_count() or 1, DEFAULT_CHAINS)
+        jax.config.update("jax_num_cpu_devices", wanted)
+    else:
+        started_with = len(_platform_devices("cpu"))
+        on_cpu = (platform or jax.default_backend()) == "cpu"
+        wanted = cores if cores is not None else DEFAULT_CHAINS
+        if on_cpu and (started_with != wanted if cores is not None else started_with < wanted):
+            message = (
+                f"JAX had already started with {started_with} CPU device(s) before bf() could set "
+                f"{wanted}; using the {started_with} that exist, so at most {started_with} chains run "
+                "in parallel. Create bf() before running any JAX code, or set "
+                "XLA_FLAGS=--xla_force_host_platform_device_count=N before Python starts."
+            )
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+            notes.append(f"JAX had already started with {started_with} CPU device(s)")
+
+    chosen = platform or jax.default_backend()
+    devices = _platform_devices(chosen)
+    if not devices:
+        available = sorted({d.platform for d in jax.devices()} | {"cpu"})
+        raise ValueError(f"platform={platform!r} was asked for, but JAX sees no such device; available: {available}")
+    return Devices(platform=chosen, devices=devices, x64=bool(x64), notes=tuple(notes))

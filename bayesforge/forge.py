@@ -1,0 +1,143 @@
+"""``bf()``: one BayesForge workspace — devices, ``m.dist``, ``m.ml``, data, fit and results.
+
+Each ``bf()`` object keeps its own data, sampler and results: two of them in
+one process do not interfere.
+
+>>> from bayesforge import bf
+>>> m = bf(platform="cpu")
+>>> def model(y):
+...     mu = m.dist.normal(0.0, 10.0, name="mu")
+...     m.dist.normal(mu, 1.0, name="y", obs=y)
+>>> m.data_on_model = {"y": [0.9, 1.1, 1.0]}
+>>> m.fit(model, num_warmup=100, num_samples=100, num_chains=1, progress_bar=False)  # doctest: +ELLIPSIS
+<BayesForge ... fitted model() ...>
+>>> bool(0.0 < m.posteriors["mu"].mean() < 2.0)
+True
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import device as _device
+from .dist import Distributions
+from .fit import match_arguments, run_nuts
+from .ml import MachineLearning
+from .posterior import Posterior
+
+__all__ = ["BayesForge", "bf"]
+
+
+class BayesForge:
+    """A modelling workspace. Build it with :func:`bf`."""
+
+    def __init__(self, devices: _device.Devices):
+        self.devices = devices
+        self.dist = Distributions(precision=devices.context)
+        self.ml = MachineLearning()
+        self._data_on_model: dict[str, Any] = {}
+        self._posterior: Posterior | None = None
+
+    # -- data ---------------------------------------------------------------------------------
+    @property
+    def data_on_model(self) -> dict[str, Any]:
+        """The model's arguments by name; ``m.fit`` matches them to the model's signature."""
+        return self._data_on_model
+
+    @data_on_model.setter
+    def data_on_model(self, value: Mapping[str, Any]) -> None:
+        if not isinstance(value, Mapping):
+            raise TypeError(
+                f"data_on_model must be a dict (R: a named list) of the model's arguments, got {type(value).__name__}"
+            )
+        self._data_on_model = dict(value)
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(
+        self,
+        model: Callable[..., Any],
+        num_warmup: Any = 1000,
+        num_samples: Any = 1000,
+        num_chains: Any = 4,
+        chain_method: str = "auto",
+        seed: Any = 0,
+        progress_bar: bool = True,
+        target_accept_prob: float = 0.8,
+        thinning: Any = 1,
+        **nuts: Any,
+    ) -> "BayesForge":
+        """Fit ``model`` with NUTS, its arguments taken from ``m.data_on_model``.
+
+        Chains run in parallel when there is a device per chain. Afterwards
+        ``m.sampler`` is the NumPyro ``MCMC`` and ``m.posteriors`` the draws.
+        Extra keywords go to ``numpyro.infer.NUTS`` (e.g. ``init_strategy``,
+        ``max_tree_depth``, ``dense_mass``). Returns ``m``.
+        """
+        kwargs = match_arguments(model, self._data_on_model)
+        mcmc = run_nuts(
+            model, kwargs, self.devices,
+            num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
+            chain_method=chain_method, seed=seed, progress_bar=progress_bar,
+            target_accept_prob=target_accept_prob, thinning=thinning, **nuts,
+        )
+        self._posterior = Posterior(mcmc=mcmc, model=model, model_kwargs=kwargs, devices=self.devices)
+        return self
+
+    def _fitted(self, what: str) -> Posterior:
+        if self._posterior is None:
+            raise RuntimeError(f"m.{what} needs a fitted model: call m.fit(model) first")
+        return self._posterior
+
+    @property
+    def sampler(self):
+        """The NumPyro ``MCMC`` of the last fit."""
+        return self._fitted("sampler").mcmc
+
+    @property
+    def posteriors(self) -> dict[str, np.ndarray]:
+        """Posterior draws of the last fit, chains stacked: ``{site: array}``."""
+        return self._fitted("posteriors").draws
+
+    @property
+    def posterior(self) -> Posterior:
+        """The last fit as a :class:`~bayesforge.posterior.Posterior`."""
+        return self._fitted("posterior")
+
+    def summary(self, round_to: Any = 2, hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
+        """Summary table of the last fit (ArviZ): mean, sd, HDI, ESS bulk/tail, r̂."""
+        return self._fitted("summary()").summary(round_to=round_to, hdi_prob=hdi_prob, var_names=var_names)
+
+    def to_arviz(self):
+        """ArviZ ``InferenceData`` of the last fit, with pointwise log-likelihood."""
+        return self._fitted("to_arviz()").to_arviz()
+
+    def plot(self, X: Any, sampler: Any = None, path: Any = None, **options: Any):
+        """Draw a fitted Gaussian mixture over ``X``; see :func:`bayesforge.plot.plot_gmm`."""
+        from .plot import plot_gmm
+
+        posterior = self._fitted("plot()")
+        if sampler is not None and sampler is not posterior.mcmc:
+            raise ValueError("sampler must be the sampler of this object's last fit (m.sampler)")
+        return plot_gmm(X, posterior, path=path, **options)
+
+    def __repr__(self) -> str:
+        state = "not fitted"
+        if self._posterior is not None:
+            mcmc = self._posterior.mcmc
+            name = getattr(self._posterior.model, "__name__", "model")
+            state = f"fitted {name}() with {mcmc.num_chains} chain(s) × {mcmc.num_samples} draws ({mcmc.chain_method})"
+        devices = self.devices.describe().replace("\n", "; ")
+        return f"<BayesForge {state}; {devices}>"
+
+
+def bf(platform: str | None = None, cores: Any = None, x64: bool = False) -> BayesForge:
+    """Create a BayesForge workspace.
+
+    ``platform``: ``None`` (JAX's default), ``"cpu"``, ``"gpu"`` or ``"tpu"``.
+    ``cores``: host devices for parallel chains on the CPU (set only before JAX
+    starts; default: enough for the default 4 chains). ``x64``: fit in float64.
+    """
+    return BayesForge(_device.configure(platform=platform, cores=cores, x64=x64))

@@ -1,0 +1,66 @@
+"""``m.ml``: classical machine learning used around Bayesian models (k-means to initialise mixtures).
+
+>>> import numpy as np
+>>> ml = MachineLearning()
+>>> X = np.r_[np.zeros((5, 2)), np.ones((5, 2)) * 10]
+>>> ml.KMEANS(X, n_clusters=2)["centroids"].shape
+(2, 2)
+>>> sorted(ml.results)
+['centroids', 'inertia', 'labels', 'model']
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from .interop import as_int
+
+__all__ = ["MachineLearning", "as_data_matrix"]
+
+
+def as_data_matrix(data: Any, name: str = "data") -> np.ndarray:
+    """``data`` as a finite float N×D numpy array, or a ValueError/TypeError naming ``name``."""
+    if hasattr(data, "to_numpy"):
+        data = data.to_numpy()
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a numeric N×D array, got {type(data).__name__}") from None
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (N points × D features), got shape {array.shape}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(f"{name} has {int(bad.sum())} NaN/inf value(s), the first at row {row}, column {col}")
+    return array
+
+
+class MachineLearning:
+    """Per-``bf()`` machine-learning helpers; ``results`` holds the last result."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, Any] = {}
+
+    def KMEANS(self, data: Any, n_clusters: Any, random_state: Any = 0, **kmeans_options: Any) -> dict[str, Any]:
+        """k-means (scikit-learn's ``KMeans``) on N×D ``data``.
+
+        Returns, and keeps in ``self.results``: ``centroids`` (K×D), ``labels``
+        (N,), ``inertia`` and the fitted scikit-learn ``model``.
+        """
+        matrix = as_data_matrix(data)
+        k = as_int(n_clusters, "n_clusters", minimum=1)
+        if k > matrix.shape[0]:
+            raise ValueError(f"n_clusters={k} is more than the {matrix.shape[0]} points in data")
+        options = {"n_init": "auto", **kmeans_options}
+        fitted = KMeans(n_clusters=k, random_state=as_int(random_state, "random_state"), **options).fit(matrix)
+        self.results = {
+            "centroids": fitted.cluster_centers_,
+            "labels": fitted.labels_,
+            "inertia": float(fitted.inertia_),
+            "model": fitted,
+        }
+        return self.results
