@@ -46,7 +46,7 @@ class MachineLearning:
         self.results: dict[str, Any] = {}
 
     def KMEANS(self, data: Any, n_clusters: Any, random_state: Any = 0, **kmeans_options: Any) -> dict[str, Any]:
-        """k-means (scikit-learn's ``KMeans``) on N×D ``data``.
+        """k-means (scikit-learn's ``KMeans``, best of ``n_init=10`` starts) on N×D ``data``.
 
         Returns, and keeps in ``self.results``: ``centroids`` (K×D), ``labels``
         (N,), ``inertia`` and the fitted scikit-learn ``model``.
@@ -55,7 +55,9 @@ class MachineLearning:
         k = as_int(n_clusters, "n_clusters", minimum=1)
         if k > matrix.shape[0]:
             raise ValueError(f"n_clusters={k} is more than the {matrix.shape[0]} points in data")
-        options = {"n_init": "auto", **kmeans_options}
+        # n_init=10, not scikit-learn's "auto" (one k-means++ start): on the seed data one start
+        # lands in a local optimum (inertia 978 vs 678, ARI 0.85 vs 0.96) that the GMM then inherits.
+        options = {"n_init": 10, **kmeans_options}
         fitted = KMeans(n_clusters=k, random_state=as_int(random_state, "random_state"), **options).fit(matrix)
         self.results = {
             "centroids": fitted.cluster_centers_,

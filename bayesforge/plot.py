@@ -34,12 +34,18 @@ def covariance_ellipse(mean: np.ndarray, covariance: np.ndarray, n_std: float, *
     return Ellipse(xy=mean, width=width, height=height, angle=angle, **style)
 
 
+#: Components whose posterior mean weight is below this are drawn faint and dashed.
+NEGLIGIBLE_WEIGHT = 0.02
+
+
 def plot_gmm(X: Any, posterior, path: Any = None, dims: tuple[int, int] = (0, 1), max_draws: int = 400) -> Figure:
     """Draw data ``X`` coloured by most probable component, with 1σ/2σ ellipses per component.
 
     ``posterior`` is a fitted :class:`~bayesforge.posterior.Posterior` whose model
     observes a ``mixture_same_family`` of ``multivariate_normal``. For D > 2 the
-    figure shows dimensions ``dims`` (marginal ellipses). Saved to ``path`` when given.
+    figure shows dimensions ``dims`` (marginal ellipses). Components with a mean
+    weight below ``NEGLIGIBLE_WEIGHT`` are drawn faint and dashed; the axes
+    frame the data. Saved to ``path`` when given.
     """
     data = as_data_matrix(X, "X")
     draws = gaussian_mixture_draws(posterior.model, posterior.model_kwargs, posterior.mcmc.get_samples(), max_draws)
@@ -59,11 +65,18 @@ def plot_gmm(X: Any, posterior, path: Any = None, dims: tuple[int, int] = (0, 1)
     colours = [axes._get_lines.get_next_color() for _ in range(draws.num_components)]
     axes.scatter(data[:, i], data[:, j], c=[colours[k] for k in labels], s=10, alpha=0.7, linewidths=0)
     for k in range(draws.num_components):
+        negligible = weights[k] < NEGLIGIBLE_WEIGHT
         for n_std, alpha in ((1.0, 0.9), (2.0, 0.5)):
-            axes.add_patch(covariance_ellipse(means[k], covariances[k], n_std, fill=False,
-                                              edgecolor=colours[k], linewidth=1.5, alpha=alpha))
-        axes.plot(*means[k], marker="x", color="black", markersize=8)
+            axes.add_patch(covariance_ellipse(
+                means[k], covariances[k], n_std, fill=False, edgecolor=colours[k], linewidth=1.5,
+                alpha=alpha * (0.3 if negligible else 1.0), linestyle="--" if negligible else "-",
+                label=f"component {k}" if n_std == 1.0 else None))
+        axes.plot(*means[k], marker="x", color="black", markersize=8, alpha=0.3 if negligible else 1.0)
         axes.annotate(f"{k}: w={weights[k]:.2f}", means[k], textcoords="offset points", xytext=(6, 6), fontsize=8)
+    low, high = data[:, [i, j]].min(axis=0), data[:, [i, j]].max(axis=0)
+    margin = 0.08 * (high - low)
+    axes.set_xlim(low[0] - margin[0], high[0] + margin[0])
+    axes.set_ylim(low[1] - margin[1], high[1] + margin[1])
     axes.set_xlabel(f"dimension {i}")
     axes.set_ylabel(f"dimension {j}")
     axes.set_title(f"Gaussian mixture: K={draws.num_components}, N={data.shape[0]} (ellipses: 1σ, 2σ)")
