@@ -10,7 +10,7 @@ one process do not interfere.
 ...     m.dist.normal(mu, 1.0, name="y", obs=y)
 >>> m.data_on_model = {"y": [0.9, 1.1, 1.0]}
 >>> m.fit(model, num_warmup=100, num_samples=100, num_chains=1, progress_bar=False)  # doctest: +ELLIPSIS
-<BayesForge ... fitted model() ...>
+<BayesForge fitted model() ...>
 >>> bool(0.0 < m.posteriors["mu"].mean() < 2.0)
 True
 """

@@ -22,7 +22,7 @@ def covariance_ellipse(mean: np.ndarray, covariance: np.ndarray, n_std: float, *
     """The ``n_std``-σ ellipse of a 2-D Gaussian.
 
     >>> e = covariance_ellipse(np.zeros(2), np.diag([4.0, 1.0]), 1.0)
-    >>> round(e.width, 3), round(e.height, 3), round(e.angle % 180, 1)
+    >>> float(e.width), float(e.height), float(e.angle % 180)
     (4.0, 2.0, 0.0)
     """
     values, vectors = np.linalg.eigh(covariance)

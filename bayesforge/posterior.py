@@ -1,8 +1,10 @@
 """What a finished fit offers: draws, the ArviZ InferenceData and the summary table.
 
->>> # doctest: +SKIP
->>> m.summary(round_to=2, hdi_prob=0.89)      # pandas DataFrame
->>> m.to_arviz().log_likelihood                # pointwise, for LOO / WAIC
+``m.fit`` keeps one :class:`Posterior`; ``m.summary()``, ``m.to_arviz()`` and
+``m.posteriors`` read it:
+
+>>> m.summary(round_to=2, hdi_prob=0.89)      # doctest: +SKIP
+>>> m.to_arviz().log_likelihood                # doctest: +SKIP
 """
 from __future__ import annotations
 
