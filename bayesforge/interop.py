@@ -46,7 +46,9 @@ def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     ...
     ValueError: size must be a whole number, got 2.5
     """
-    array = np.asarray(value) if not isinstance(value, numbers.Number) else None
+    if isinstance(value, np.generic):
+        value = value.item()
+    array = np.asarray(value) if not isinstance(value, (numbers.Number, str)) else None
     if array is not None:
         if array.shape != ():
             raise TypeError(f"{name} must be a single whole number, got an array of shape {array.shape}")
@@ -76,6 +78,8 @@ def as_shape(value: Any, name: str) -> tuple[int, ...]:
         return ()
     if isinstance(value, numbers.Number) or (isinstance(value, np.ndarray) and value.ndim == 0):
         return (as_int(value, name, minimum=0),)
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a whole number or a sequence of whole numbers, got {value!r}")
     try:
         items = list(value)
     except TypeError:

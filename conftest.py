@@ -1,4 +1,5 @@
-"""Test setup: CPU only, 4 host devices (so 4 chains run in parallel), set before JAX starts."""
+"""pytest setup for tests/ and the doctests in bayesforge/: CPU only, 4 host devices (so 4 chains run in
+parallel), set before JAX starts."""
 import os
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 
 
 @pytest.fixture
