@@ -43,9 +43,13 @@ def _describe(model: Callable[..., Any], signature: inspect.Signature) -> str:
 
 
 def _to_model_value(value: Any) -> Any:
-    """numpy/pandas arrays -> JAX arrays; numpy integer scalars -> int (static); the rest unchanged."""
-    if hasattr(value, "to_numpy") and not isinstance(value, jax.Array):  # pandas DataFrame / Series
+    """numpy/pandas/array-like -> JAX arrays; numpy scalars -> Python scalars (static); the rest unchanged."""
+    if isinstance(value, jax.Array):
+        return value
+    if hasattr(value, "to_numpy"):  # pandas DataFrame / Series
         value = value.to_numpy()
+    elif not isinstance(value, np.ndarray) and (hasattr(value, "__array__") or hasattr(value, "__array_interface__")):
+        value = np.asarray(value)  # array-likes from other languages (PythonCall, reticulate, ...)
     if isinstance(value, np.ndarray):
         return jnp.asarray(value) if value.ndim else _to_model_value(value.item())
     if isinstance(value, np.generic):
