@@ -50,32 +50,17 @@ def demo(chains: int = 4, warmup: int = 500, samples: int = 500, points: int = 5
 
     m = bf(platform=platform, cores=max(chains, 1) if platform in (None, "cpu") else None)
 
-    import jax.numpy as jnp
     import numpy as np
     import pandas as pd
-    from sklearn.datasets import make_blobs
     from sklearn.metrics import adjusted_rand_score
 
     from bayesforge.mixture import gaussian_mixture_draws, membership_probabilities
+    from bayesforge.models.gmm import gmm_model, seed_data
 
     print("BayesForge demo: the Gaussian mixture of the documentation page", file=stream)
     print(m.devices.describe(), file=stream)
-    data, true_labels = make_blobs(n_samples=points, centers=8, cluster_std=0.8, center_box=(-10, 10), random_state=101)
-
-    def gmm(data, K, initial_means):
-        D = data.shape[1]
-        w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
-        with m.dist.plate("components", K):
-            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
-            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
-            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-            scale_tril = sigma[..., None] * Lcorr
-        m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs",
-            obs=data,
-        )
+    data, true_labels = seed_data(points)
+    gmm = gmm_model(m)
 
     m.ml.KMEANS(data, n_clusters=8)
     m.data_on_model = {"data": data, "K": 8, "initial_means": m.ml.results["centroids"]}

@@ -45,24 +45,11 @@ print(json.dumps({{"ari": adjusted_rand_score(g["true_labels"], labels), "r_hat"
 def test_large_gmm_with_parallel_chains_does_not_hang():
     """jax 0.10's batched LAPACK trsm deadlocked parallel chains at N >= ~6 250 (DESIGN.md)."""
     code = """
-import time
 from bayesforge import bf
-import jax.numpy as jnp
-from sklearn.datasets import make_blobs
+from bayesforge.models.gmm import gmm_model, seed_data
 m = bf(cores=2)
-data, _ = make_blobs(n_samples=10_000, centers=8, cluster_std=0.8, center_box=(-10, 10), random_state=101)
-def gmm(data, K, initial_means):
-    D = data.shape[1]
-    w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
-    with m.dist.plate("components", K):
-        mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
-        sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
-        Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-        scale_tril = sigma[..., None] * Lcorr
-    m.dist.mixture_same_family(
-        mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-        component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-        name="obs", obs=data)
+data, _ = seed_data(10_000)
+gmm = gmm_model(m)
 m.ml.KMEANS(data, n_clusters=8)
 m.data_on_model = {"data": data, "K": 8, "initial_means": m.ml.results["centroids"]}
 m.fit(gmm, num_warmup=20, num_samples=20, num_chains=2, progress_bar=False)
@@ -103,27 +90,14 @@ def test_demo_rejects_bad_options():
 
 @pytest.fixture(scope="module")
 def fitted_seed_gmm():
-    import jax.numpy as jnp
     from sklearn.datasets import make_blobs
 
     from bayesforge import bf
+    from bayesforge.models.gmm import gmm_model
 
     m = bf(platform="cpu")
     data, labels = make_blobs(n_samples=300, centers=3, cluster_std=0.6, center_box=(-6, 6), random_state=1)
-
-    def gmm(data, K, initial_means):
-        D = data.shape[1]
-        w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
-        with m.dist.plate("components", K):
-            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
-            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
-            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-            scale_tril = sigma[..., None] * Lcorr
-        m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs", obs=data)
-
+    gmm = gmm_model(m)
     m.ml.KMEANS(data, n_clusters=3)
     m.data_on_model = {"data": data, "K": 3, "initial_means": m.ml.results["centroids"]}
     m.fit(gmm, num_warmup=150, num_samples=150, num_chains=2, progress_bar=False)

@@ -1,0 +1,1 @@
+"""Library models, written with ``m.dist`` like any user model."""
