@@ -33,6 +33,7 @@ import contextlib
 import difflib
 import functools
 import inspect
+import numbers
 import re
 from typing import Any, Callable, ContextManager, Mapping
 
@@ -51,6 +52,8 @@ __all__ = ["Distributions", "DistributionFactory", "registry", "snake_case"]
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_DISTRIBUTIONS = {"Distribution"}  # abstract base: nothing to construct
 _OWN_NAMES = ("plate", "deterministic", "factor")
+# Parameters NumPyro needs as Python ints (shapes are built from them); R sends 2 as 2.0.
+_COUNT_PARAMETERS = frozenset({"dimension", "num_steps", "reinterpreted_batch_ndims", "event_dim", "total_count_max"})
 
 
 def snake_case(name: str) -> str:
@@ -123,9 +126,12 @@ class DistributionFactory:
             self.signature.bind(*args, **params)
         except TypeError as error:
             raise TypeError(f"m.dist.{self.name}(): {error}; it takes: {names}") from None
-        args = tuple(_numeric_sequence_as_array(a) for a in args)
-        params = {k: _numeric_sequence_as_array(v) for k, v in params.items()}
-        return self.constructor(*args, **params)
+        bound = self.signature.bind_partial(*args, **params).arguments
+        for key in _COUNT_PARAMETERS.intersection(bound):
+            if isinstance(bound[key], (numbers.Real, np.generic)) and not isinstance(bound[key], bool):
+                bound[key] = as_int(bound[key], key)
+        bound = {k: _numeric_sequence_as_array(v) for k, v in bound.items()}
+        return self.constructor(**bound)
 
     def __call__(
         self,
