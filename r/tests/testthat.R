@@ -1,0 +1,4 @@
+library(testthat)
+library(bayesforge)
+
+test_check("bayesforge")

@@ -1,0 +1,44 @@
+# The seed's Gaussian mixture, written in R, on R data (a data.frame), with small counts.
+
+test_that("the seed GMM fitted from R recovers the clusters (ARI >= 0.9)", {
+  skip_if_no_core()
+  seed <- seed_data()
+  X <- as.data.frame(seed$X)
+  names(X) <- c("x1", "x2")
+  m <- bf(platform = "cpu")
+  km <- m$ml$KMEANS(X, n_clusters = 8)
+  expect_identical(dim(km$centroids), c(8L, 2L))
+  expect_identical(dim(m$ml$results$centroids), c(8L, 2L))
+  gmm <- r_gmm(m)
+  m$data_on_model <- list(data = X, K = 8, initial_means = m$ml$results$centroids)
+  expect_identical(m$fit(gmm, num_warmup = 200, num_samples = 200, num_chains = 2, seed = 0, progress_bar = FALSE), m)
+  expect_match(format(m), "fitted gmm\\(\\) with 2 chain\\(s\\)")
+
+  memberships <- bf_membership(m, X)
+  expect_identical(dim(memberships), c(500L, 8L))
+  expect_equal(rowSums(memberships), rep(1, 500), tolerance = 1e-5)
+  labels <- max.col(memberships, ties.method = "first")
+  ari <- adjusted_rand_index(labels, seed$labels)
+  metrics <- reticulate::import("sklearn.metrics", convert = FALSE)
+  expect_equal(ari, reticulate::py_to_r(metrics$adjusted_rand_score(bf_to_py(seed$labels), bf_to_py(labels))))
+  expect_gte(ari, 0.9)
+
+  table <- m$summary()
+  expect_s3_class(table, "data.frame")
+  expect_true(all(c("mu[0, 0]", "weights[7]", "sigma[3, 1]") %in% row.names(table)))
+  expect_true(all(c("mean", "sd", "ess_bulk", "r_hat") %in% names(table)))
+  expect_lt(max(table[grep("^mu", row.names(table)), "r_hat"]), 1.1)
+
+  draws <- m$posteriors
+  expect_identical(sort(names(draws)), c("Lcorr", "mu", "sigma", "weights"))
+  expect_identical(dim(draws$mu), c(400L, 8L, 2L))
+  expect_identical(dim(draws$Lcorr), c(400L, 8L, 2L, 2L))
+  expect_equal(rowSums(draws$weights), rep(1, 400), tolerance = 1e-5)
+  frame <- bf_draws(m)
+  expect_identical(dim(frame), c(400L, 2L + 8L + 16L + 16L + 32L))
+  expect_identical(frame[["mu[3,2]"]][frame$.chain == 1], draws$mu[1:200, 3, 2])
+
+  path <- tempfile(fileext = ".png")
+  m$plot(X = X, sampler = m$sampler, path = path)
+  expect_gt(file.size(path), 10000)
+})
