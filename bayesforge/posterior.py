@@ -1,10 +1,10 @@
 """What a finished fit offers: draws, the ArviZ InferenceData and the summary table.
 
 ``m.fit`` keeps one :class:`Posterior`; ``m.summary()``, ``m.to_arviz()`` and
-``m.posteriors`` read it:
+``m.posteriors`` read it::
 
->>> m.summary(round_to=2, hdi_prob=0.89)      # doctest: +SKIP
->>> m.to_arviz().log_likelihood                # doctest: +SKIP
+    m.summary(round_to=2, hdi_prob=0.89)      # pandas DataFrame
+    m.to_arviz().log_likelihood                # pointwise, for LOO / WAIC
 """
 from __future__ import annotations
 
