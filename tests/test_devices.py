@@ -45,9 +45,9 @@ def test_cores_sets_the_host_device_count():
     assert out["devices"] == 3 and out["jax_devices"] == 3
 
 
-def test_fewer_devices_than_chains_falls_back_to_sequential_on_cpu():
+def test_fewer_devices_than_chains_falls_back_to_vectorized_on_cpu():
     out = run_case(bf_args="cores=2")
-    assert out["devices"] == 2 and out["chain_method"] == "sequential" and out["draws"] == 200
+    assert out["devices"] == 2 and out["chain_method"] == "vectorized" and out["draws"] == 200
 
 
 def test_x64_fits_in_double_precision_without_changing_the_process_default():
@@ -84,6 +84,7 @@ def test_explicit_parallel_without_enough_devices_is_a_clear_error():
 def test_import_prints_nothing_and_changes_no_environment():
     code = """
 import os, sys, io, contextlib
+import jax, numpyro, sklearn, matplotlib  # their own import-time settings (JAX sets TF_CPP_MIN_LOG_LEVEL, ...)
 before = dict(os.environ)
 out = io.StringIO()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
