@@ -86,8 +86,8 @@ def registry() -> Mapping[str, Callable[..., npd.Distribution]]:
 
 
 def _numeric_sequence_as_array(value: Any) -> Any:
-    """Lists and tuples of numbers become arrays (NumPyro wants arrays); anything else is unchanged."""
-    if isinstance(value, (list, tuple)) and value:
+    """Lists of numbers become arrays (NumPyro wants arrays); anything else, tuples (shapes) included, is unchanged."""
+    if isinstance(value, list) and value:
         array = np.asarray(value)
         if array.dtype.kind in "biuf":
             return jnp.asarray(array)
@@ -130,7 +130,7 @@ class DistributionFactory:
         for key in _COUNT_PARAMETERS.intersection(bound):
             if isinstance(bound[key], (numbers.Real, np.generic)) and not isinstance(bound[key], bool):
                 bound[key] = as_int(bound[key], key)
-        bound = {k: _numeric_sequence_as_array(v) for k, v in bound.items()}
+        bound = {k: v if k.endswith("shape") else _numeric_sequence_as_array(v) for k, v in bound.items()}
         return self.constructor(**bound)
 
     def __call__(
