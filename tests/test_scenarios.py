@@ -37,24 +37,9 @@ def linear_regression(m):
 
 
 def gmm_seed_small(m):
-    import jax.numpy as jnp
+    from bayesforge.models.gmm import gmm_model
 
-    def gmm(data, K, initial_means):  # the seed's model, unchanged
-        D = data.shape[1]
-        alpha_prior = 0.5 * jnp.ones(K)
-        w = m.dist.dirichlet(concentration=alpha_prior, name="weights")
-        with m.dist.plate("components", K):
-            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
-            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
-            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-            scale_tril = sigma[..., None] * Lcorr
-        m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs",
-            obs=data,
-        )
-    return gmm
+    return gmm_model(m)  # the seed's model, unchanged, as the library keeps it
 
 
 PYTHON_MODELS = {f.__name__: f for f in (normal_mean, linear_regression, gmm_seed_small)}
