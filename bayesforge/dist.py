@@ -130,6 +130,11 @@ class DistributionFactory:
         for key in _COUNT_PARAMETERS.intersection(bound):
             if isinstance(bound[key], (numbers.Real, np.generic)) and not isinstance(bound[key], bool):
                 bound[key] = as_int(bound[key], key)
+        for key, value in bound.items():
+            if key == "total_count" and isinstance(value, (float, np.floating)) and float(value).is_integer():
+                bound[key] = int(value)  # binomial samplers index with it; R sends 10 as 10.0
+            elif key.endswith("shape") and value is not None:
+                bound[key] = as_shape(value, key)
         bound = {k: v if k.endswith("shape") else _numeric_sequence_as_array(v) for k, v in bound.items()}
         return self.constructor(**bound)
 

@@ -11,7 +11,6 @@ import inspect
 import jax
 import jax.numpy as jnp
 import numpy as np
-import numpyro
 import numpyro.distributions as npd
 import pytest
 from numpyro import handlers
@@ -259,7 +258,8 @@ def test_every_distribution_builds_draws_and_scores(m, name):
             assert jnp.shape(draw) == built.batch_shape + built.event_shape
             value = draw
 
-    log_density = built.log_prob(value)
+    # jitted: one XLA compile for the whole density instead of one per new eager operation (NUTS jits it too)
+    log_density = jax.jit(built.log_prob)(value)
     assert jnp.shape(log_density) == built.batch_shape
     assert _finite(log_density), f"{name}: log_prob({value}) = {log_density}"
 
@@ -566,7 +566,27 @@ def test_distributions_without_a_workspace():
     assert d.normal(0.0, 1.0, shape=(3,), event=1, create_obj=True).event_shape == (3,)
 
 
-def test_shape_valued_parameters_stay_tuples(m):
-    assert m.dist.improper_uniform(npd.constraints.real, (3,), (), create_obj=True).batch_shape == (3,)
+# -------------------------------------------------------------------------------- shape-valued parameters
+
+
+def test_shape_valued_parameters_stay_tuples_of_ints(m):
+    # regression: tuples used to be turned into jax arrays, so batch_shape came back as Array([3])
+    d = m.dist.improper_uniform(npd.constraints.real, (3,), (), create_obj=True)
+    assert d.batch_shape == (3,) and type(d.batch_shape) is tuple and type(d.batch_shape[0]) is int
     assert type(m.dist.zero_sum_normal(1.0, (3,), create_obj=True).event_shape[0]) is int
+    assert m.dist.zero_sum_normal(1.0, (3,), sample=True, seed=0).shape == (3,)
     assert m.dist.truncated_polya_gamma((3,), sample=True, seed=0).shape == (3,)
+    assert m.dist.expanded_distribution(_normal(), (3,), create_obj=True).batch_shape == (3,)
+    # lists of numbers for ordinary parameters still become arrays
+    assert m.dist.normal([0.0, 1.0], 1.0, create_obj=True).batch_shape == (2,)
+
+
+def test_shape_valued_parameters_accept_integral_floats_and_lists(m):
+    d = m.dist.zero_sum_normal(1.0, (3.0,), create_obj=True)
+    assert d.event_shape == (3,) and type(d.event_shape[0]) is int
+    assert m.dist.expanded_distribution(_normal(), (3.0,), sample=True, seed=0).shape == (3,)
+    assert m.dist.improper_uniform(npd.constraints.real, [3], [], create_obj=True).batch_shape == (3,)
+
+
+def test_binomial_total_count_accepts_an_integral_float(m):
+    assert m.dist.binomial(total_count=10.0, probs=0.4, sample=True, seed=0).shape == ()
