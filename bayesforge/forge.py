@@ -17,16 +17,20 @@ True
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import device as _device
 from .dist import Distributions
-from .fit import match_arguments, run_nuts
+from .fit import match_arguments
 from .ml import MachineLearning
 from .posterior import Posterior
+
+if TYPE_CHECKING:
+    from .models.result import MixtureFit
+    from .models.selection import KSelection
 
 __all__ = ["BayesForge", "bf"]
 
@@ -67,24 +71,61 @@ class BayesForge:
         progress_bar: bool = True,
         target_accept_prob: float = 0.8,
         thinning: Any = 1,
+        relabel: bool = True,
         **nuts: Any,
     ) -> "BayesForge":
         """Fit ``model`` with NUTS, its arguments taken from ``m.data_on_model``.
 
         Chains run in parallel when there is a device per chain. Afterwards
         ``m.sampler`` is the NumPyro ``MCMC`` and ``m.posteriors`` the draws.
-        Extra keywords go to ``numpyro.infer.NUTS`` (e.g. ``init_strategy``,
+        When the model observes a Gaussian mixture (``mixture_same_family`` of
+        ``multivariate_normal``), the draws of ``m.posteriors``, ``m.summary()``
+        and ``m.to_arviz()`` are relabelled to one common labelling of the
+        components (label switching; ``relabel=False`` keeps the sampler's
+        labels, which ``m.sampler`` always has). Extra keywords go to ``numpyro.infer.NUTS`` (e.g. ``init_strategy``,
         ``max_tree_depth``, ``dense_mass``). Returns ``m``.
         """
         kwargs = match_arguments(model, self._data_on_model)
-        mcmc = run_nuts(
-            model, kwargs, self.devices,
+        self._posterior = Posterior.sample(
+            model, kwargs, self.devices, relabel=relabel,
             num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
             chain_method=chain_method, seed=seed, progress_bar=progress_bar,
             target_accept_prob=target_accept_prob, thinning=thinning, **nuts,
         )
-        self._posterior = Posterior(mcmc=mcmc, model=model, model_kwargs=kwargs, devices=self.devices)
         return self
+
+    # -- library models -------------------------------------------------------------------------
+    def gmm(self, data: Any, K: Any = 8, **options: Any) -> "MixtureFit":
+        """Fit the seed's Gaussian mixture to N×D ``data`` (``K="auto"``: choose K); see :func:`bayesforge.models.gmm.fit`.
+
+        Returns a :class:`~bayesforge.models.result.MixtureFit`; the fit also becomes
+        this object's last fit (``m.summary()``, ``m.plot(X=data)``, ``m.posteriors``).
+        """
+        from .models import gmm
+
+        return self._adopt(gmm.fit(self, data, K, **options))
+
+    def choose_k(self, data: Any, ks: Any = range(1, 11), criterion: str = "loo", **options: Any) -> "KSelection":
+        """Fit the GMM for each K in ``ks``; a table of LOO, WAIC, BIC and the selected K.
+
+        See :func:`bayesforge.models.gmm.choose_k`; the selected fit becomes this object's last fit.
+        """
+        from .models import gmm
+
+        selection = gmm.choose_k(self, data, ks=ks, criterion=criterion, **options)
+        self._adopt(selection.best)
+        return selection
+
+    def dpmm(self, data: Any, T: Any = 20, **options: Any) -> "MixtureFit":
+        """Fit a truncated Dirichlet-process mixture of Gaussians; see :func:`bayesforge.models.dpmm.fit`."""
+        from .models import dpmm
+
+        return self._adopt(dpmm.fit(self, data, T, **options))
+
+    def _adopt(self, result: "MixtureFit") -> "MixtureFit":
+        self._posterior = result.posterior
+        self._data_on_model = dict(result.posterior.model_kwargs)
+        return result
 
     def _fitted(self, what: str) -> Posterior:
         if self._posterior is None:

@@ -29,7 +29,8 @@ def as_data_matrix(data: Any, name: str = "data") -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a numeric N×D array, got {type(data).__name__}") from None
     if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (N points × D features), got shape {array.shape}")
+        hint = f"; for one feature pass {name}.reshape(-1, 1)" if array.ndim == 1 else ""
+        raise ValueError(f"{name} must be a 2-D array (N points × D features), got shape {array.shape}{hint}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {array.shape})")
     bad = ~np.isfinite(array)

@@ -5,6 +5,10 @@
 
     m.summary(round_to=2, hdi_prob=0.89)      # pandas DataFrame
     m.to_arviz().log_likelihood                # pointwise, for LOO / WAIC
+
+When the model observes a Gaussian mixture, :meth:`Posterior.relabelled`
+gives the same fit with every draw put in one labelling of the components
+(see :mod:`bayesforge.relabel`); ``m.fit`` does this by default.
 """
 from __future__ import annotations
 
@@ -19,11 +23,15 @@ from numpyro.infer import MCMC
 
 from .device import Devices
 from .interop import as_int
+from .relabel import MixtureLayout, find_mixture_layout, label_permutations, permute_components
 
 if TYPE_CHECKING:
     import arviz as az
 
 __all__ = ["Posterior", "arviz"]
+
+#: Points (evenly spaced through the data) whose memberships decide the relabelling.
+RELABEL_POINTS = 500
 
 
 def arviz():
@@ -42,12 +50,62 @@ class Posterior:
     model: Callable[..., Any]
     model_kwargs: dict[str, Any]
     devices: Devices
+    #: Draws by chain ``{site: array(chains, draws, ...)}`` when they differ from the sampler's (relabelled).
+    samples_by_chain: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    #: The mixture whose labels were aligned, and for each draw (chains stacked) the permutation applied.
+    layout: MixtureLayout | None = field(default=None, repr=False)
+    permutations: np.ndarray | None = field(default=None, repr=False)
     _idata: "az.InferenceData | None" = field(default=None, repr=False)
+
+    @classmethod
+    def sample(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices, relabel: bool = True,
+               **options: Any) -> "Posterior":
+        """Fit ``model(**model_kwargs)`` with NUTS (options of :func:`bayesforge.fit.run_nuts`) on ``devices``."""
+        from .fit import run_nuts
+
+        if not isinstance(relabel, bool):
+            raise TypeError(f"relabel must be True or False, got {relabel!r}")
+        posterior = cls(mcmc=run_nuts(model, model_kwargs, devices, **options), model=model,
+                        model_kwargs=dict(model_kwargs), devices=devices)
+        return posterior.relabelled() if relabel else posterior
+
+    def by_chain(self) -> dict[str, np.ndarray]:
+        """Posterior draws by chain: ``{site: array(num_chains, num_samples, ...)}``."""
+        if self.samples_by_chain is not None:
+            return self.samples_by_chain
+        return {k: np.asarray(v) for k, v in self.mcmc.get_samples(group_by_chain=True).items()}
 
     @property
     def draws(self) -> dict[str, np.ndarray]:
         """Posterior draws, chains stacked: ``{site: array(num_chains * num_samples, ...)}``."""
-        return {k: np.asarray(v) for k, v in self.mcmc.get_samples().items()}
+        return {k: v.reshape((-1,) + v.shape[2:]) for k, v in self.by_chain().items()}
+
+    def relabelled(self) -> "Posterior":
+        """This fit with the components of a Gaussian mixture in one labelling across draws and chains.
+
+        Returns ``self`` when the model observes no Gaussian mixture. Sites in a
+        plate of size K and the mixing weights are permuted draw by draw (see
+        :mod:`bayesforge.relabel`); the log-likelihood is unchanged.
+        """
+        from .mixture import gaussian_mixture_draws, memberships_per_draw
+
+        by_chain = self.by_chain()
+        first = {k: v[0, 0] for k, v in by_chain.items()}
+        with self.devices.context():
+            layout = find_mixture_layout(self.model, self.model_kwargs, first)
+            if layout is None:
+                return self
+            stacked = {k: v.reshape((-1,) + v.shape[2:]) for k, v in by_chain.items()}
+            total = len(next(iter(stacked.values())))
+            mixture = gaussian_mixture_draws(self.model, self.model_kwargs, stacked, max_draws=total)
+            points = layout.observed[np.unique(np.linspace(0, len(layout.observed) - 1, RELABEL_POINTS).astype(int))]
+            permutations = label_permutations(memberships_per_draw(mixture, points))
+        relabelled = dict(by_chain)
+        for site, axis in layout.component_axes.items():
+            value = stacked[site]
+            relabelled[site] = permute_components(value, permutations, axis).reshape(by_chain[site].shape)
+        return Posterior(mcmc=self.mcmc, model=self.model, model_kwargs=self.model_kwargs, devices=self.devices,
+                         samples_by_chain=relabelled, layout=layout, permutations=permutations)
 
     @property
     def num_divergences(self) -> int:
@@ -58,7 +116,11 @@ class Posterior:
         """InferenceData with posterior, sample_stats, observed_data and pointwise log_likelihood."""
         if self._idata is None:
             with self.devices.context():
-                self._idata = arviz().from_numpyro(self.mcmc, log_likelihood=True)
+                idata = arviz().from_numpyro(self.mcmc, log_likelihood=True)
+            for site, values in (self.samples_by_chain or {}).items():
+                if site in idata.posterior:
+                    idata.posterior[site] = idata.posterior[site].copy(data=values)
+            self._idata = idata
         return self._idata
 
     def _draws_by_chain(self) -> "az.InferenceData":
@@ -66,8 +128,7 @@ class Posterior:
         # seconds for a mixture (it replays the model per draw), the summary 0.06 s without it.
         if self._idata is not None:
             return self._idata
-        samples = {k: np.asarray(v) for k, v in self.mcmc.get_samples(group_by_chain=True).items()}
-        return arviz().from_dict(posterior=samples)
+        return arviz().from_dict(posterior=self.by_chain())
 
     def summary(self, round_to: Any = 2, hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
         """ArviZ summary table: mean, sd, HDI, MCSE, ESS bulk/tail and r̂ for every parameter."""

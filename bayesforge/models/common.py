@@ -1,0 +1,43 @@
+"""What fitting any library mixture shares: chains started at given values, timing, the result object."""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..interop import as_int
+from ..posterior import Posterior
+from .result import MixtureFit
+
+__all__ = ["fit_mixture"]
+
+
+def fit_mixture(
+    m,
+    model: Callable[..., Any],
+    model_kwargs: Mapping[str, Any],
+    initial_values: Callable[[], Mapping[str, np.ndarray]],
+    *,
+    kind: str,
+    max_draws: Any = 400,
+    summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
+    **fit_options: Any,
+) -> MixtureFit:
+    """Fit ``model(**model_kwargs)`` with NUTS on ``m.devices`` and wrap it as a :class:`MixtureFit`.
+
+    Chains start at ``initial_values()`` (called only when no ``init_strategy`` is given).
+    """
+    draws_kept = as_int(max_draws, "max_draws", minimum=1)
+    if "init_strategy" not in fit_options:
+        import jax.numpy as jnp
+        from numpyro.infer import init_to_value
+
+        # jnp arrays: NumPyro's inverse transforms index them with traced indices under pmap.
+        values = {name: jnp.asarray(value) for name, value in initial_values().items()}
+        fit_options["init_strategy"] = init_to_value(values=values)
+    started = time.perf_counter()
+    posterior = Posterior.sample(model, dict(model_kwargs), m.devices, **fit_options)
+    return MixtureFit(posterior=posterior, data=np.asarray(model_kwargs["data"]),
+                      seconds=time.perf_counter() - started, kind=kind, max_draws=draws_kept,
+                      summary_sites=summary_sites)

@@ -1,0 +1,129 @@
+"""Label switching: put every posterior draw of a mixture in one common labelling.
+
+A mixture's likelihood does not change when its components are permuted, so
+different chains (and sometimes one chain) call the same cluster by different
+labels; averaging draws over labels then mixes clusters. This module finds, for
+each draw, the permutation of components that best matches a common reference
+(an assignment problem on how the components classify the data, solved by
+``scipy.optimize.linear_sum_assignment``) and applies it to every site indexed
+by component.
+
+>>> import numpy as np
+>>> p = np.array([[0.9, 0.1], [0.2, 0.8]])                 # memberships of 2 points under one draw
+>>> label_permutations(np.stack([p, p[:, ::-1], p])).tolist()   # draw 1 has swapped labels
+[[0, 1], [1, 0], [0, 1]]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+from numpyro import handlers
+from scipy.optimize import linear_sum_assignment
+
+from .mixture import gaussian_mixture_of
+
+__all__ = ["MixtureLayout", "find_mixture_layout", "label_permutations", "permute_components"]
+
+
+@dataclass(frozen=True)
+class MixtureLayout:
+    """Where a model's mixture lives: its observed site, K, and the component axis of each site.
+
+    ``component_axes[site]`` is the (negative) axis of one draw's value that
+    indexes components; the same axis counts from the right in stacked draws.
+    """
+
+    site: str
+    num_components: int
+    component_axes: Mapping[str, int]
+    observed: np.ndarray = field(repr=False, compare=False)
+
+
+def _component_axis(site: Mapping[str, Any], mixing_probs: np.ndarray, k: int) -> int | None:
+    """The axis of this latent site that indexes the K components, or None."""
+    value = np.asarray(site["value"])
+    for frame in site.get("cond_indep_stack", ()):
+        if frame.size == k:
+            event_dims = len(site["fn"].event_shape) if site["type"] == "sample" else 0
+            return frame.dim - event_dims
+    # The mixture weights themselves (e.g. a Dirichlet, or stick-breaking weights) are not in a plate.
+    if value.shape[-1:] == (k,) and value.shape == mixing_probs.shape and np.allclose(value, mixing_probs):
+        return -1
+    return None
+
+
+def find_mixture_layout(
+    model: Callable[..., Any], model_kwargs: Mapping[str, Any], draw: Mapping[str, Any]
+) -> MixtureLayout | None:
+    """The layout of a Gaussian mixture model, or None if ``model`` observes no Gaussian mixture.
+
+    ``draw`` is one posterior draw ``{site: value}``. A latent site is indexed by
+    component when it is in a plate of size K, or when its value is the mixing
+    weights.
+    """
+    with handlers.seed(rng_seed=0):
+        trace = handlers.trace(handlers.substitute(model, data=dict(draw))).get_trace(**model_kwargs)
+    mixtures = [(name, fn) for name, fn in ((n, gaussian_mixture_of(s)) for n, s in trace.items()) if fn is not None]
+    if len(mixtures) != 1:
+        return None
+    name, mixture = mixtures[0]
+    probs = np.asarray(mixture.mixing_distribution.probs)
+    k = probs.shape[-1]
+    axes = {}
+    for site_name, site in trace.items():
+        if site_name in draw and site["type"] in ("sample", "deterministic") and not site.get("is_observed"):
+            axis = _component_axis(site, probs, k)
+            if axis is not None:
+                axes[site_name] = axis
+    if not axes:
+        return None
+    observed = np.asarray(trace[name]["value"]).reshape(-1, np.shape(trace[name]["value"])[-1])
+    return MixtureLayout(site=name, num_components=k, component_axes=axes, observed=observed)
+
+
+def label_permutations(memberships: np.ndarray, max_iterations: int = 50) -> np.ndarray:
+    """For S×N×K per-draw memberships p(z_n = k | x_n, draw s), an S×K array ``perm`` with ``new[s, j] = old[s, perm[s, j]]``.
+
+    Stephens' (2000) relabelling: each draw's components are assigned to the
+    reference components they classify the points most like, minimising the
+    cross-entropy −Σ_n Q[n, j] log p_s[n, perm(j)] by ``linear_sum_assignment``;
+    the reference Q starts as the memberships of the first draws (those of the
+    first chain, whose labels the initial means fix) and becomes the mean of the
+    relabelled memberships until no permutation changes. Comparing memberships
+    rather than means keeps empty components — whose means wander over the prior,
+    as in a Dirichlet-process mixture — from being matched to occupied ones.
+    """
+    memberships = np.asarray(memberships, dtype=np.float32)
+    if memberships.ndim != 3:
+        raise ValueError(f"memberships must be S×N×K (draws × points × components), got shape {memberships.shape}")
+    s, _, k = memberships.shape
+    log_memberships = np.log(np.clip(memberships, np.float32(1e-12), None))
+    reference = memberships[: max(1, s // 4)].mean(axis=0)
+    permutations = np.tile(np.arange(k), (s, 1))
+    for _ in range(max_iterations):
+        cost = -np.einsum("nj,sni->sji", reference, log_memberships)  # S × reference j × draw component i
+        new = np.stack([linear_sum_assignment(c)[1] for c in cost])
+        unchanged = np.array_equal(new, permutations)
+        permutations = new
+        reference = np.take_along_axis(memberships, permutations[:, None, :], axis=2).mean(axis=0)
+        if unchanged:
+            break
+    return permutations
+
+
+def permute_components(values: np.ndarray, permutations: np.ndarray, axis: int) -> np.ndarray:
+    """Reorder the component ``axis`` (negative) of stacked draws ``values`` (S, ...) by S×K ``permutations``.
+
+    >>> w = np.array([[0.2, 0.8], [0.7, 0.3]])
+    >>> permute_components(w, np.array([[0, 1], [1, 0]]), -1).tolist()
+    [[0.2, 0.8], [0.3, 0.7]]
+    """
+    values = np.asarray(values)
+    position = values.ndim + axis
+    if not 1 <= position < values.ndim or values.shape[position] != permutations.shape[1]:
+        raise ValueError(f"axis {axis} is not a component axis of draws with shape {values.shape}")
+    moved = np.moveaxis(values, position, 1)  # S × K × ...
+    index = permutations.reshape(permutations.shape + (1,) * (moved.ndim - 2))
+    return np.moveaxis(np.take_along_axis(moved, index, axis=1), 1, position)
