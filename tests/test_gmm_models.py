@@ -1,0 +1,247 @@
+"""The GMM and DPMM library models: label switching, memberships, choosing K, the DPMM, bad input."""
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from bayesforge.mixture import MixtureDraws, membership_probabilities, occupied_components
+from bayesforge.models.gmm import seed_data
+
+# -- label switching, on a posterior built by hand (no sampler: the labels are known) -----------------
+
+TRUE_MEANS = np.array([[-4.0, 0.0], [0.0, 4.0], [4.0, 0.0]])
+TRUE_WEIGHTS = np.array([0.5, 0.3, 0.2])
+
+
+def _hand_made_posterior(m, chain_permutations, draws_per_chain=100, seed=0):
+    """A Posterior of the page's GMM (K=3) whose chain c uses labels ``chain_permutations[c]``."""
+    from bayesforge.models.gmm import gmm_model
+    from bayesforge.posterior import Posterior
+
+    rng = np.random.default_rng(seed)
+    data = np.concatenate([rng.normal(mean, 0.5, size=(int(400 * w), 2)) for mean, w in zip(TRUE_MEANS, TRUE_WEIGHTS)])
+    chains = {"weights": [], "mu": [], "sigma": [], "Lcorr": []}
+    for permutation in chain_permutations:
+        s = draws_per_chain
+        weights = rng.dirichlet(400 * TRUE_WEIGHTS, size=s)
+        mu = TRUE_MEANS[None] + rng.normal(0, 0.03, size=(s, 3, 2))
+        sigma = 0.5 + np.abs(rng.normal(0, 0.02, size=(s, 3, 2)))
+        lcorr = np.broadcast_to(np.eye(2), (s, 3, 2, 2))
+        for name, value in (("weights", weights), ("mu", mu), ("sigma", sigma), ("Lcorr", lcorr)):
+            chains[name].append(np.take(value, permutation, axis=1))
+    samples = {name: np.stack(values).astype(np.float32) for name, values in chains.items()}
+    kwargs = {"data": data, "K": 3, "initial_means": TRUE_MEANS}
+    return Posterior(mcmc=None, model=gmm_model(m), model_kwargs=kwargs, devices=m.devices, samples_by_chain=samples)
+
+
+def test_relabelling_puts_chains_with_permuted_labels_back_in_one_labelling(m):
+    permuted = _hand_made_posterior(m, [[0, 1, 2], [2, 0, 1], [1, 2, 0], [0, 2, 1]])
+    raw = permuted.summary(var_names=["weights", "mu"], round_to=None)
+    assert raw["r_hat"].max() > 1.5  # the problem is real: averaging over labels mixes clusters
+    relabelled = permuted.relabelled()
+    table = relabelled.summary(var_names=["weights", "mu"], round_to=None)
+    assert table["r_hat"].max() < 1.05
+    np.testing.assert_allclose(table.loc[[f"weights[{k}]" for k in range(3)], "mean"], TRUE_WEIGHTS, atol=0.02)
+    mu = table.loc[[f"mu[{k}, {d}]" for k in range(3) for d in range(2)], "mean"].to_numpy().reshape(3, 2)
+    np.testing.assert_allclose(mu, TRUE_MEANS, atol=0.05)  # chain 0's labels are the reference
+    assert relabelled.layout.component_axes == {"weights": -1, "mu": -2, "sigma": -2, "Lcorr": -3}
+    # each draw's permutation undoes its chain's
+    assert [tuple(p) for p in relabelled.permutations[::100]] == [(0, 1, 2), (1, 2, 0), (2, 0, 1), (0, 2, 1)]
+
+
+def test_relabelling_also_fixes_switches_inside_one_chain(m):
+    posterior = _hand_made_posterior(m, [[0, 1, 2]])
+    samples = {k: v.copy() for k, v in posterior.samples_by_chain.items()}
+    for name, axis in (("weights", 2), ("mu", 2), ("sigma", 2)):
+        samples[name][0, 50:] = np.take(samples[name][0, 50:], [1, 0, 2], axis=axis - 1)
+    posterior.samples_by_chain = samples
+    mu = posterior.relabelled().draws["mu"]
+    np.testing.assert_allclose(mu.mean(axis=0), TRUE_MEANS, atol=0.05)
+    assert mu[:, 0, 0].max() < -3.5  # no draw of component 0 is elsewhere
+
+
+def test_a_model_without_a_mixture_is_left_alone(m):
+    m.data_on_model = {"y": np.array([0.1, -0.2, 0.3])}
+    m.fit(lambda y: m.dist.normal(m.dist.normal(0, 1, name="mu"), 1, name="y", obs=y),
+          num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
+    assert m.posterior.layout is None and m.posterior.samples_by_chain is None
+
+
+def test_relabel_must_be_a_bool(m):
+    m.data_on_model = {"y": np.zeros(2)}
+    with pytest.raises(TypeError, match="relabel must be True or False"):
+        m.fit(lambda y: None, relabel="yes")
+
+
+# -- memberships ------------------------------------------------------------------------------------------
+
+def _synthetic_draws(weights=(0.6, 0.4, 0.0), draws=20, seed=0):
+    rng = np.random.default_rng(seed)
+    k = len(weights)
+    means = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 30.0]])[:k] + rng.normal(0, 0.01, (draws, k, 2))
+    a = rng.normal(size=(draws, k, 2, 2)) * 0.2
+    covariances = np.eye(2) + a @ np.swapaxes(a, -1, -2)
+    w = np.broadcast_to(np.asarray(weights, dtype=float), (draws, k))
+    return MixtureDraws("obs", w.astype(np.float32), means.astype(np.float32), covariances.astype(np.float32))
+
+
+def test_membership_probabilities_match_a_direct_log_sum_exp():
+    import jax
+    import jax.numpy as jnp
+    import numpyro.distributions as npd
+    from jax.scipy.special import logsumexp
+
+    draws = _synthetic_draws(weights=(0.5, 0.3, 0.2))
+    points = np.random.default_rng(1).normal(0, 4, size=(257, 2)) # odd N: padding in the last batch
+    got = membership_probabilities(draws, points, batch_size=64)
+    with jax.enable_x64(True):
+        component = npd.MultivariateNormal(jnp.asarray(draws.means, float)[:, None],
+                                           covariance_matrix=jnp.asarray(draws.covariances, float)[:, None])
+        log_joint = jnp.log(jnp.asarray(draws.weights, float))[:, None] + component.log_prob(points[None, :, None])
+        expected = np.asarray(jnp.exp(log_joint - logsumexp(log_joint, -1, keepdims=True)).mean(0))
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_allclose(membership_probabilities(draws, points), got, atol=1e-6)  # batch size is invisible
+
+
+def test_memberships_stay_accurate_far_from_the_origin():
+    draws = _synthetic_draws(weights=(0.5, 0.5))
+    shifted = MixtureDraws("obs", draws.weights, draws.means + np.float32(1e4), draws.covariances)
+    points = np.array([[-3.0, 0.0], [0.0, 0.0], [3.0, 0.1]])
+    np.testing.assert_allclose(membership_probabilities(shifted, points + 1e4), membership_probabilities(draws, points),
+                               atol=1e-3)
+
+
+def test_occupied_components_count_only_components_with_points():
+    draws = _synthetic_draws(weights=(0.6, 0.4, 0.0))
+    points = np.array([[-3.0, 0.0]] * 5 + [[3.0, 0.0]] * 5)
+    assert occupied_components(draws, points).tolist() == [2] * 20
+    assert occupied_components(draws, points[:5]).tolist() == [1] * 20
+
+
+def test_memberships_reject_points_of_the_wrong_dimension():
+    with pytest.raises(ValueError, match=r"X must be an N×2 array"):
+        membership_probabilities(_synthetic_draws(), np.zeros((3, 3)))
+
+
+# -- the library GMM, fitted once ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_fit():
+    from bayesforge import bf
+
+    m = bf(platform="cpu")
+    data, labels = seed_data(300)
+    fit = m.gmm(data, K=8, num_warmup=200, num_samples=200, num_chains=2)
+    return m, fit, data, labels
+
+
+def test_gmm_in_one_line_recovers_the_clusters(seed_fit):
+    m, fit, data, labels = seed_fit
+    assert fit.K == 8 and fit.kind == "gmm"
+    assert adjusted_rand_score(labels, fit.predict()) >= 0.9
+    assert fit.diagnostics["max_r_hat"] <= 1.05 and fit.diagnostics["divergences"] == 0
+    assert fit.diagnostics["chain_method"] == "parallel"
+    np.testing.assert_allclose(fit.weights.sum(), 1.0, atol=1e-5)
+    assert fit.means.shape == (8, 2) and fit.covariances.shape == (8, 2, 2)
+    # the fit is m's last fit: m.summary() is the relabelled table
+    assert m.posterior is fit.posterior
+    assert list(fit.summary().index[:2]) == ["weights[0]", "weights[1]"]
+    np.testing.assert_allclose(m.posteriors["mu"].mean(axis=0), fit.posterior.draws["mu"].mean(axis=0))
+
+
+def test_predict_proba_on_new_points(seed_fit):
+    _, fit, data, _ = seed_fit
+    probabilities = fit.predict_proba()
+    assert probabilities.shape == (300, 8)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    new = fit.means + 0.01  # a point on each component's centre belongs to it
+    assert fit.predict(new).tolist() == list(range(8))
+    assert fit.predict_proba(new).max(axis=1).min() > 0.9
+    np.testing.assert_allclose(fit.predict_proba(data[:10], batch_size=3), probabilities[:10], atol=1e-6)
+    with pytest.raises(ValueError, match="X has 3 columns but the mixture was fitted to 2"):
+        fit.predict_proba(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="X has 1 NaN/inf"):
+        fit.predict([[np.nan, 0.0]])
+
+
+def test_loo_waic_and_bic(seed_fit):
+    _, fit, data, _ = seed_fit
+    loo, waic = fit.loo(), fit.waic()
+    assert loo.elpd_loo < 0 and abs(loo.elpd_loo - waic.elpd_waic) < 5
+    log_likelihood = fit.to_arviz().log_likelihood["obs"].sum("obs_dim_0")
+    parameters = 7 + 8 * 2 + 8 * 3
+    assert fit.num_parameters == parameters
+    np.testing.assert_allclose(fit.bic(), -2 * float(log_likelihood.max()) + parameters * np.log(300), rtol=1e-6)
+
+
+def test_number_of_occupied_clusters(seed_fit):
+    _, fit, _, _ = seed_fit
+    counts = np.bincount(fit.occupied_clusters(), minlength=9)
+    assert counts.argmax() == 8
+
+
+def test_gmm_on_one_feature_and_one_component(m):
+    data, _ = seed_data(200)
+    one_d = m.gmm(data[:, :1], K=2, num_warmup=100, num_samples=100, num_chains=2)
+    assert one_d.means.shape == (2, 1) and "Lcorr" not in one_d.posterior.draws
+    single = m.gmm(data, K=1, num_warmup=100, num_samples=100, num_chains=2)
+    np.testing.assert_allclose(single.predict_proba(), 1.0)
+    np.testing.assert_allclose(single.means[0], data.mean(axis=0), atol=0.5)
+
+
+# -- choosing K -------------------------------------------------------------------------------------------
+
+def test_choose_k_selects_8_on_the_seed_data(m, tmp_path):
+    data, labels = seed_data(500)
+    selection = m.choose_k(data, num_warmup=150, num_samples=150, num_chains=2)
+    table = selection.table
+    assert list(table.index) == list(range(1, 11)) and table.index.name == "K"
+    assert {"elpd_loo", "se_loo", "elpd_waic", "se_waic", "bic", "dse_loo", "max_r_hat"} <= set(table.columns)
+    assert selection.criterion == "loo" and selection.selected_k == 8, table
+    assert table["bic"].idxmin() in (7, 8)  # BIC (max log-likelihood of the draws) is close between 7 and 8 here
+    assert selection.best.K == 8 and selection.best.selection is selection
+    assert m.posterior is selection.best.posterior  # m.summary() shows the selected fit
+    figure = selection.plot(path=tmp_path / "k.png")
+    assert (tmp_path / "k.png").read_bytes()[:4] == b"\x89PNG" and len(figure.axes) >= 2
+
+
+# -- the DPMM ---------------------------------------------------------------------------------------------
+
+def test_dpmm_finds_the_number_of_clusters(m):
+    data, labels = seed_data(500)  # at N = 300 two of the blobs are too close to tell apart
+    fit = m.dpmm(data, num_warmup=200, num_samples=200, num_chains=2)
+    assert fit.kind == "dpmm" and fit.K == 20
+    assert fit.diagnostics["max_r_hat"] <= 1.1
+    assert adjusted_rand_score(labels, fit.predict()) >= 0.9
+    counts = np.bincount(fit.occupied_clusters(), minlength=21)
+    assert counts.argmax() == 8, counts
+    assert "alpha" in fit.summary().index
+    weights = fit.weights
+    assert np.all(np.diff(np.sort(weights)[::-1][:8]) <= 0) and weights[np.argsort(weights)[:10]].sum() < 0.02
+
+
+# -- bad input: each a clear error naming the argument --------------------------------------------------
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda m, d: m.gmm(d[:, 0], K=2), ValueError, r"data must be a 2-D array .*reshape\(-1, 1\)"),
+    (lambda m, d: m.gmm(np.where(d == d[3, 1], np.nan, d), K=2), ValueError, r"data has 1 NaN/inf value\(s\), the first at row 3, column 1"),
+    (lambda m, d: m.gmm(np.where(d == d[5, 0], np.inf, d), K=2), ValueError, r"data has 1 NaN/inf .* row 5, column 0"),
+    (lambda m, d: m.gmm(d, K=0), ValueError, r"K must be at least 1"),
+    (lambda m, d: m.gmm(d, K=2.5), (TypeError, ValueError), r"K must be a whole number"),
+    (lambda m, d: m.gmm(d, K="many"), ValueError, r"K must be a positive whole number or 'auto'"),
+    (lambda m, d: m.gmm(d, K=21), ValueError, r"K=21 is more than the 20 points in data"),
+    (lambda m, d: m.gmm(d, K=3, initial_means=np.zeros((2, 2))), ValueError, r"initial_means must be K×D = 3×2 .* got shape \(2, 2\)"),
+    (lambda m, d: m.gmm(d, K=3, initial_means=np.zeros(6)), ValueError, r"initial_means must be a 2-D array"),
+    (lambda m, d: m.gmm(d, K="auto", initial_means=np.zeros((3, 2))), ValueError, r"initial_means needs a fixed K"),
+    (lambda m, d: m.choose_k(d, ks=[]), ValueError, r"ks is empty"),
+    (lambda m, d: m.choose_k(d, ks=[2, 2]), ValueError, r"ks has repeated values"),
+    (lambda m, d: m.choose_k(d, ks=[0, 1]), ValueError, r"ks must be at least 1"),
+    (lambda m, d: m.choose_k(d, ks=5), TypeError, r"ks must be a sequence"),
+    (lambda m, d: m.choose_k(d, ks=[1], criterion="aic"), ValueError, r"criterion must be one of \('loo', 'waic', 'bic'\)"),
+    (lambda m, d: m.dpmm(d, T=1), ValueError, r"T must be at least 2"),
+    (lambda m, d: m.dpmm(d, T=4.5), (TypeError, ValueError), r"T must be a whole number"),
+    (lambda m, d: m.gmm(d, K=2, max_draws=0), ValueError, r"max_draws must be at least 1"),
+])
+def test_bad_input_is_a_clear_error_naming_the_argument(m, call, error, message):
+    data, _ = seed_data(20)
+    with pytest.raises(error, match=message):
+        call(m, data)
