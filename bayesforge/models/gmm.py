@@ -28,7 +28,7 @@ from ..interop import as_int
 from ..ml import as_data_matrix
 from .common import fit_mixture
 from .result import MixtureFit
-from .selection import KSelection, select_k
+from .selection import CRITERIA, KSelection, select_k
 
 __all__ = ["gmm_model", "seed_data", "fit", "choose_k", "check_k", "check_initial_means", "initial_values"]
 
@@ -172,6 +172,8 @@ def choose_k(
     """
     matrix = as_data_matrix(data, "data")
     candidates = _check_ks(ks, matrix.shape[0])
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
     fits = {k: fit(m, matrix, k, **fit_options) for k in candidates}
     return select_k(fits, criterion)
 
