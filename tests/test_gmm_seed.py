@@ -118,7 +118,7 @@ def test_plot_draws_points_by_component_and_two_ellipses_each(fitted_seed_gmm, t
     assert len(ellipses) == 2 * 3
     points = [c for c in axes.collections if isinstance(c, PathCollection)][0]
     assert len(points.get_offsets()) == len(data)
-    assert len({tuple(c) for c in points.get_facecolors()}) == 3  # one colour per component
+    assert len({tuple(c[:3]) for c in points.get_facecolors()}) == 3  # one colour per component (alpha: certainty)
     # the 1σ ellipse of each component sits on its posterior mean
     means = m.posteriors["mu"].mean(axis=0)
     centres = np.array([e.center for e in ellipses[::2]])
