@@ -10,7 +10,25 @@ from ..interop import as_int
 from ..posterior import Posterior
 from .result import MixtureFit
 
-__all__ = ["fit_mixture"]
+__all__ = ["component_scale_tril", "fit_mixture", "observe_gaussian_mixture"]
+
+
+def component_scale_tril(m, sigma, D: int):
+    """Inside the components plate: Cholesky factors diag(σ) L with L ~ LKJ(1) ("Lcorr"); for D = 1, σ."""
+    if D == 1:
+        return sigma[..., None]
+    Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
+    return sigma[..., None] * Lcorr
+
+
+def observe_gaussian_mixture(m, weights, mu, scale_tril, data) -> None:
+    """The site "obs": ``data`` from the mixture of MVN(mu_k, scale_tril_k) with ``weights``, labels summed out."""
+    m.dist.mixture_same_family(
+        mixing_distribution=m.dist.categorical(probs=weights, create_obj=True),
+        component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
+        name="obs",
+        obs=data,
+    )
 
 
 def fit_mixture(

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..interop import as_int
 from ..ml import as_data_matrix
-from .common import fit_mixture
+from .common import component_scale_tril, fit_mixture, observe_gaussian_mixture
 from .result import MixtureFit
 
 __all__ = ["DEFAULT_TRUNCATION", "dpmm_model", "fit", "initial_values", "stick_breaking_weights"]
@@ -58,17 +58,8 @@ def dpmm_model(m) -> Callable[..., Any]:
         with m.dist.plate("components", T):
             mu = m.dist.multivariate_normal(loc=prior_mean, covariance_matrix=jnp.diag(prior_scale**2), name="mu")
             sigma = m.dist.half_cauchy(prior_scale, event=1, name="sigma")
-            if D > 1:
-                Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-                scale_tril = sigma[..., None] * Lcorr
-            else:
-                scale_tril = sigma[..., None]
-        m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs",
-            obs=data,
-        )
+            scale_tril = component_scale_tril(m, sigma, D)
+        observe_gaussian_mixture(m, w, mu, scale_tril, data)
 
     return dpmm
 
