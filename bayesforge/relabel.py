@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from numpyro import handlers
 from scipy.optimize import linear_sum_assignment
 
-from .mixture import gaussian_mixture_of
+from .mixture import compiled_replay, gaussian_mixture_of
 
 __all__ = ["MixtureLayout", "find_mixture_layout", "label_permutations", "permute_components"]
 
@@ -41,16 +40,12 @@ class MixtureLayout:
     observed: np.ndarray = field(repr=False, compare=False)
 
 
-def _component_axis(site: Mapping[str, Any], mixing_probs: np.ndarray, k: int) -> int | None:
-    """The axis of this latent site that indexes the K components, or None."""
-    value = np.asarray(site["value"])
+def _plate_axis(site: Mapping[str, Any], k: int) -> int | None:
+    """The axis of this latent site's value that a plate of size K indexes, or None."""
     for frame in site.get("cond_indep_stack", ()):
         if frame.size == k:
             event_dims = len(site["fn"].event_shape) if site["type"] == "sample" else 0
             return frame.dim - event_dims
-    # The mixture weights themselves (e.g. a Dirichlet, or stick-breaking weights) are not in a plate.
-    if value.shape[-1:] == (k,) and value.shape == mixing_probs.shape and np.allclose(value, mixing_probs):
-        return -1
     return None
 
 
@@ -61,26 +56,37 @@ def find_mixture_layout(
 
     ``draw`` is one posterior draw ``{site: value}``. A latent site is indexed by
     component when it is in a plate of size K, or when its value is the mixing
-    weights.
+    weights (a Dirichlet, stick-breaking weights, ...).
     """
-    with handlers.seed(rng_seed=0):
-        trace = handlers.trace(handlers.substitute(model, data=dict(draw))).get_trace(**model_kwargs)
-    mixtures = [(name, fn) for name, fn in ((n, gaussian_mixture_of(s)) for n, s in trace.items()) if fn is not None]
-    if len(mixtures) != 1:
+    structure: dict[str, Any] = {}
+
+    def inspect(trace):
+        mixtures = [(n, fn) for n, fn in ((n, gaussian_mixture_of(s)) for n, s in trace.items()) if fn is not None]
+        if len(mixtures) != 1:
+            return {}
+        name, mixture = mixtures[0]
+        probs = mixture.mixing_distribution.probs
+        k = probs.shape[-1]
+        latent = {n: s for n, s in trace.items()
+                  if n in draw and s["type"] in ("sample", "deterministic") and not s.get("is_observed")}
+        axes = {n: axis for n, axis in ((n, _plate_axis(s, k)) for n, s in latent.items()) if axis is not None}
+        weights = {n: s["value"] for n, s in latent.items() if n not in axes and s["value"].shape == probs.shape}
+        structure.update(site=name, k=k, axes=axes)
+        return {"probs": probs, "weights": weights, "observed": trace[name]["value"]}
+
+    values = compiled_replay(model, model_kwargs, dict(draw), inspect)
+    if not values:
         return None
-    name, mixture = mixtures[0]
-    probs = np.asarray(mixture.mixing_distribution.probs)
-    k = probs.shape[-1]
-    axes = {}
-    for site_name, site in trace.items():
-        if site_name in draw and site["type"] in ("sample", "deterministic") and not site.get("is_observed"):
-            axis = _component_axis(site, probs, k)
-            if axis is not None:
-                axes[site_name] = axis
+    axes = dict(structure["axes"])
+    probs = np.asarray(values["probs"])
+    for name, value in values["weights"].items():
+        if np.allclose(np.asarray(value), probs):
+            axes[name] = -1
     if not axes:
         return None
-    observed = np.asarray(trace[name]["value"]).reshape(-1, np.shape(trace[name]["value"])[-1])
-    return MixtureLayout(site=name, num_components=k, component_axes=axes, observed=observed)
+    observed = np.asarray(values["observed"])
+    return MixtureLayout(site=structure["site"], num_components=structure["k"], component_axes=axes,
+                         observed=observed.reshape(-1, observed.shape[-1]))
 
 
 def label_permutations(memberships: np.ndarray, max_iterations: int = 50) -> np.ndarray:
@@ -103,7 +109,7 @@ def label_permutations(memberships: np.ndarray, max_iterations: int = 50) -> np.
     reference = memberships[: max(1, s // 4)].mean(axis=0)
     permutations = np.tile(np.arange(k), (s, 1))
     for _ in range(max_iterations):
-        cost = -np.einsum("nj,sni->sji", reference, log_memberships)  # S × reference j × draw component i
+        cost = -np.matmul(reference.T, log_memberships)  # S × reference j × draw component i
         new = np.stack([linear_sum_assignment(c)[1] for c in cost])
         unchanged = np.array_equal(new, permutations)
         permutations = new
