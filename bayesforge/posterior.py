@@ -52,9 +52,10 @@ class Posterior:
     devices: Devices
     #: Draws by chain ``{site: array(chains, draws, ...)}`` when they differ from the sampler's (relabelled).
     samples_by_chain: dict[str, np.ndarray] | None = field(default=None, repr=False)
-    #: The mixture whose labels were aligned, and for each draw (chains stacked) the permutation applied.
-    layout: MixtureLayout | None = field(default=None, repr=False)
-    permutations: np.ndarray | None = field(default=None, repr=False)
+    _layout: MixtureLayout | None = field(default=None, repr=False)
+    _permutations: np.ndarray | None = field(default=None, repr=False)
+    #: Relabel on first use of the draws (so ``m.fit`` itself costs what NumPyro's run costs).
+    relabel_pending: bool = field(default=False, repr=False)
     _idata: "az.InferenceData | None" = field(default=None, repr=False)
 
     @classmethod
@@ -65,12 +66,28 @@ class Posterior:
 
         if not isinstance(relabel, bool):
             raise TypeError(f"relabel must be True or False, got {relabel!r}")
-        posterior = cls(mcmc=run_nuts(model, model_kwargs, devices, **options), model=model,
-                        model_kwargs=dict(model_kwargs), devices=devices)
-        return posterior.relabelled() if relabel else posterior
+        return cls(mcmc=run_nuts(model, model_kwargs, devices, **options), model=model,
+                   model_kwargs=dict(model_kwargs), devices=devices, relabel_pending=relabel)
+
+    @property
+    def layout(self) -> MixtureLayout | None:
+        """The Gaussian mixture whose labels were aligned (None: no mixture, or not relabelled)."""
+        self.by_chain()
+        return self._layout
+
+    @property
+    def permutations(self) -> np.ndarray | None:
+        """For each draw (chains stacked), the permutation of components applied to it."""
+        self.by_chain()
+        return self._permutations
 
     def by_chain(self) -> dict[str, np.ndarray]:
-        """Posterior draws by chain: ``{site: array(num_chains, num_samples, ...)}``."""
+        """Posterior draws by chain: ``{site: array(num_chains, num_samples, ...)}`` (relabelled if asked)."""
+        if self.relabel_pending:
+            self.relabel_pending = False
+            aligned = self.relabelled()
+            self.samples_by_chain, self._layout, self._permutations = (
+                aligned.samples_by_chain, aligned._layout, aligned._permutations)
         if self.samples_by_chain is not None:
             return self.samples_by_chain
         return {k: np.asarray(v) for k, v in self.mcmc.get_samples(group_by_chain=True).items()}
@@ -105,7 +122,7 @@ class Posterior:
             value = stacked[site]
             relabelled[site] = permute_components(value, permutations, axis).reshape(by_chain[site].shape)
         return Posterior(mcmc=self.mcmc, model=self.model, model_kwargs=self.model_kwargs, devices=self.devices,
-                         samples_by_chain=relabelled, layout=layout, permutations=permutations)
+                         samples_by_chain=relabelled, _layout=layout, _permutations=permutations)
 
     @property
     def num_divergences(self) -> int:
@@ -117,6 +134,7 @@ class Posterior:
         if self._idata is None:
             with self.devices.context():
                 idata = arviz().from_numpyro(self.mcmc, log_likelihood=True)
+            self.by_chain()
             for site, values in (self.samples_by_chain or {}).items():
                 if site in idata.posterior:
                     idata.posterior[site] = idata.posterior[site].copy(data=values)
