@@ -341,11 +341,31 @@ fit_settings(case) = [Symbol(k) => v for (k, v) in pyconvert(Dict{String,Any}, c
         @test occursin("r_hat", table) && occursin("weights[7]", table)
 
         mixture_draws = mixture.gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs,
-                                                       m.sampler.get_samples())
+                                                       m.posterior.draws)            # relabelled draws
         membership = mixture.membership_probabilities(mixture_draws, BayesForge.to_python(data)).argmax(axis=1)
         ari = pyconvert(Float64, sklearn_metrics.adjusted_rand_score(y, membership))
         @info "seed GMM (2 chains × 200 + 200)" ari
         @test ari ≥ 0.9
+    end
+
+    @testset "the library GMM and DPMM from Julia: m.gmm, memberships, choosing K" begin
+        X, y = make_blobs(n_samples=150, centers=3, cluster_std=0.5, center_box=(-6, 6), random_state=3)
+        data = pyconvert(Matrix{Float64}, X)
+        fit = m.gmm(data; K=3, num_warmup=150, num_samples=150, num_chains=2)
+        P = pyconvert(Matrix{Float64}, fit.predict_proba())
+        @test size(P) == (150, 3) && all(isapprox.(sum(P; dims=2), 1.0; atol=1e-5))
+        labels = pyconvert(Vector{Int}, fit.predict())                  # 0-based, as in Python
+        @test pyconvert(Float64, sklearn_metrics.adjusted_rand_score(y, labels)) ≥ 0.95
+        @test pyconvert(Float64, fit.diagnostics["max_r_hat"]) ≤ 1.05
+        @test m.posterior === fit.posterior                               # m.summary() shows this fit
+        @test pyconvert(Int, fit.predict(data[1:2, :])[0]) == labels[1]   # new points: a Julia matrix
+        err = thrown(() -> m.gmm(data; K=0))
+        @test err isa PyException && occursin("K must be at least 1", sprint(showerror, err))
+        selection = m.choose_k(data; ks=[2, 3, 4], num_warmup=150, num_samples=150, num_chains=2)
+        @test pyconvert(Int, selection.selected_k) == 3
+        dp = m.dpmm(data; T=6, num_warmup=150, num_samples=150, num_chains=2)
+        counts = pyconvert(Vector{Int}, np.bincount(dp.occupied_clusters()))
+        @test argmax(counts) - 1 == 3                                     # index 0 counts zero clusters
     end
 
     @testset "shared scenario $(name), checked by bayesforge.testing" for name in pyconvert(Vector{String}, testing.list_cases())
