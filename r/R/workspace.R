@@ -64,6 +64,9 @@ named_arguments <- function(args, what) {
       args <- named_arguments(list(...), "m$plot()")
       invisible(do.call(call_py, c(list(reticulate::py_get_attr(x, "plot"), X = X), args)))
     },
+    gmm = function(data, K = 8, ...) mixture_method(x, "gmm", data, c(list(K = K), list(...))),
+    dpmm = function(data, T = 20, ...) mixture_method(x, "dpmm", data, c(list(T = T), list(...))),
+    choose_k = function(data, ks = 1:10, ...) mixture_method(x, "choose_k", data, c(list(ks = ks), list(...))),
     posteriors = bf_to_r(reticulate::py_get_attr(x, "posteriors")),
     data_on_model = bf_to_r(reticulate::py_get_attr(x, "data_on_model")),
     NextMethod()
@@ -124,7 +127,7 @@ bf_membership <- function(m, X, max_draws = 400, batch_size = 10000) {
   check_workspace(m)
   mixture <- py_core("mixture")
   posterior <- reticulate::py_get_attr(m, "posterior")
-  samples <- reticulate::py_call(reticulate::py_get_attr(reticulate::py_get_attr(m, "sampler"), "get_samples"))
+  samples <- reticulate::py_get_attr(posterior, "draws")  # relabelled: one labelling across chains
   draws <- mixture$gaussian_mixture_draws(
     reticulate::py_get_attr(posterior, "model"), reticulate::py_get_attr(posterior, "model_kwargs"),
     samples, max_draws = bf_int(max_draws, "max_draws")
