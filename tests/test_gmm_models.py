@@ -245,3 +245,52 @@ def test_bad_input_is_a_clear_error_naming_the_argument(m, call, error, message)
     data, _ = seed_data(20)
     with pytest.raises(error, match=message):
         call(m, data)
+
+
+# -- the selection rule, on stand-in fits with known pointwise log-likelihoods ---------------------------
+
+class _StandInFit:
+    """What select_k reads from a fit: pointwise log-likelihood, diagnostics, BIC."""
+
+    def __init__(self, mean_log_likelihood, r_hat, seed):
+        from bayesforge.posterior import arviz
+
+        rng = np.random.default_rng(seed)
+        pointwise = mean_log_likelihood + rng.normal(0, 0.05, size=(2, 100, 200))
+        self.idata = arviz().from_dict(posterior={"x": rng.normal(size=(2, 100))}, log_likelihood={"obs": pointwise})
+        self.diagnostics = {"max_r_hat": r_hat, "divergences": 0, "seconds": 1.0}
+        self.selection = None
+
+    def to_arviz(self):
+        return self.idata
+
+    def loo(self):
+        from bayesforge.posterior import arviz
+
+        return arviz().loo(self.idata, pointwise=True)
+
+    def waic(self):
+        from bayesforge.posterior import arviz
+
+        return arviz().waic(self.idata, pointwise=True)
+
+    def bic(self):
+        return -2.0 * float(self.idata.log_likelihood["obs"].sum("obs_dim_0").max())
+
+
+def test_selection_takes_the_smallest_k_within_one_se_among_converged_fits():
+    from bayesforge.models.selection import select_k
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(-2.0, 0.5, size=200)
+    fits = {1: _StandInFit(base - 1.0, 1.01, 1), 2: _StandInFit(base, 1.01, 2),
+            3: _StandInFit(base + 0.002 + rng.normal(0, 0.3, size=200), 1.01, 3), 4: _StandInFit(base + 0.5, 2.3, 4)}
+    with pytest.warns(RuntimeWarning, match=r"K = \[4\]: chains did not converge"):
+        selection = select_k(fits, "loo")
+    assert selection.selected_k == 2  # 3 is better by less than its SE, 4 far better but did not converge
+    assert selection.table["converged"].tolist() == [True, True, True, False]
+    dse = selection.table["dse_loo"]
+    assert np.isnan(dse[4]) and min(dse[2], dse[3]) == 0.0 and 2 < max(dse[2], dse[3]) < 8
+    fits[4] = _StandInFit(base + 0.5, 1.02, 4)
+    assert select_k(fits, "waic").selected_k == 4  # converged and clearly better
+    assert select_k(fits, "bic").selected_k == 4

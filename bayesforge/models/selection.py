@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["CRITERIA", "KSelection", "select_k", "smallest_within_one_se"]
 
 CRITERIA = ("loo", "waic", "bic")
+#: Fits whose largest r̂ exceeds this did not converge: they are in the table but not selectable.
+R_HAT_LIMIT = 1.1
 
 
 @dataclass
@@ -71,7 +73,8 @@ def select_k(fits: Mapping[int, "MixtureFit"], criterion: str = "loo") -> KSelec
 
     LOO/WAIC: the smallest K within one standard error of the best elpd, the
     standard error being that of the pointwise difference (``arviz.compare``'s
-    ``dse``). BIC: the lowest.
+    ``dse``). BIC: the lowest. Only fits that converged (max r̂ ≤ ``R_HAT_LIMIT``)
+    are compared, unless none did; the table's ``converged`` column says which.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
@@ -80,12 +83,21 @@ def select_k(fits: Mapping[int, "MixtureFit"], criterion: str = "loo") -> KSelec
     table = pd.DataFrame({k: _criteria_row(fit) for k, fit in fits.items()}).T.sort_index()
     table.index = table.index.astype(int)
     table.index.name = "K"
+    table["converged"] = table["max_r_hat"] <= R_HAT_LIMIT
+    candidates = {k: fit for k, fit in fits.items() if table.loc[k, "converged"]}
+    if len(candidates) < len(fits):
+        unconverged = sorted(set(fits) - set(candidates))
+        warnings.warn(f"K = {unconverged}: chains did not converge (max r_hat > {R_HAT_LIMIT}); "
+                      + ("left out of the selection" if candidates else "no K converged, selecting among all")
+                      + ". More warmup or draws may help.", RuntimeWarning, stacklevel=3)
+        candidates = candidates or dict(fits)
     for name in ("loo", "waic"):
-        table[f"dse_{name}"] = _se_of_difference(fits, name)
+        table[f"dse_{name}"] = _se_of_difference(candidates, name).reindex(table.index)
+    chosen = table.loc[sorted(candidates)]
     if criterion == "bic":
-        selected = int(table["bic"].idxmin())
+        selected = int(chosen["bic"].idxmin())
     else:
-        selected = smallest_within_one_se(table[f"elpd_{criterion}"], table[f"dse_{criterion}"])
+        selected = smallest_within_one_se(chosen[f"elpd_{criterion}"], chosen[f"dse_{criterion}"])
     selection = KSelection(table=table, selected_k=selected, criterion=criterion, fits=dict(fits))
     for fit in fits.values():
         fit.selection = selection
