@@ -17,6 +17,6 @@ fit = m.dpmm(data, T=20, num_warmup=500, num_samples=500, num_chains=4)
 print(fit.summary(var_names=["alpha", "weights"]))
 counts = np.bincount(fit.occupied_clusters())
 print("posterior of the number of clusters:",
-      {k: round(c / counts.sum(), 3) for k, c in enumerate(counts) if c})
+      {k: round(float(c / counts.sum()), 3) for k, c in enumerate(counts) if c})
 print(f"adjusted Rand index against the true labels: {adjusted_rand_score(true_labels, fit.predict()):.3f}")
 fit.plot(path="dpmm.png")
