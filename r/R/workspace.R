@@ -125,15 +125,23 @@ workspace_fit <- function(m, model, args, label) {
 
 bf_membership <- function(m, X, max_draws = 400, batch_size = 10000) {
   check_workspace(m)
+  max_draws <- bf_int(max_draws, "max_draws")
+  batch_size <- bf_int(batch_size, "batch_size")
   mixture <- py_core("mixture")
   posterior <- reticulate::py_get_attr(m, "posterior")
   samples <- reticulate::py_get_attr(posterior, "draws")  # relabelled: one labelling across chains
-  draws <- mixture$gaussian_mixture_draws(
-    reticulate::py_get_attr(posterior, "model"), reticulate::py_get_attr(posterior, "model_kwargs"),
-    samples, max_draws = bf_int(max_draws, "max_draws")
-  )
   points <- to_py(X, whole_as_int = FALSE, where = "X")
-  bf_to_r(mixture$membership_probabilities(draws, points, batch_size = bf_int(batch_size, "batch_size")))
+  # on the fit's devices and precision, as the core computes memberships
+  context <- reticulate::py_call(reticulate::py_get_attr(reticulate::py_get_attr(posterior, "devices"), "context"))
+  memberships <- NULL
+  with(context, {
+    draws <- mixture$gaussian_mixture_draws(
+      reticulate::py_get_attr(posterior, "model"), reticulate::py_get_attr(posterior, "model_kwargs"),
+      samples, max_draws = max_draws
+    )
+    memberships <- mixture$membership_probabilities(draws, points, batch_size = batch_size)
+  })
+  bf_to_r(memberships)
 }
 
 bf_draws <- function(m) {

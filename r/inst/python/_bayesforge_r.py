@@ -11,6 +11,7 @@ value it holds (:func:`kind`) and forwards R's operators to Python's.
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -125,3 +126,21 @@ def unary(name, a):
 
 def is_callable(x):
     return callable(x)
+
+
+def series_parts(series):
+    """``(index as str, values)`` of a pandas Series (e.g. ArviZ's ``ELPDData``), for a named R list."""
+    return [str(k) for k in series.index], list(series)
+
+
+def recording_warnings(fn):
+    """``fn`` wrapped to return ``(result, [warning messages])``: R re-raises them as R warnings.
+
+    Filters are left as they are (a warning Python would not show is not recorded).
+    """
+    def call(*args, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            result = fn(*args, **kwargs)
+        return result, [str(w.message) for w in caught]
+
+    return call
