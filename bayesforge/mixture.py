@@ -35,6 +35,24 @@ class MixtureDraws:
     def num_components(self) -> int:
         return self.weights.shape[-1]
 
+    def central_covariances(self) -> np.ndarray:
+        """K×D×D: each component's covariance averaged over draws in log space (log-Euclidean mean).
+
+        The arithmetic mean lets one draw from a heavy tail decide it: on faithful,
+        one HalfCauchy draw σ = 843 (median 0.55) made a mean variance of 1778. The
+        mean of matrix logarithms is positive definite and barely moved by such a draw.
+
+        >>> import numpy as np
+        >>> c = np.array([[[[1.0, 0.0], [0.0, 4.0]]]] * 99 + [[[[1e6, 0.0], [0.0, 4.0]]]])
+        >>> draws = MixtureDraws("obs", np.ones((100, 1)), np.zeros((100, 1, 2)), c)
+        >>> np.round(draws.central_covariances()[0], 2).tolist()
+        [[1.15, 0.0], [0.0, 4.0]]
+        """
+        values, vectors = np.linalg.eigh(np.asarray(self.covariances, dtype=float))
+        logs = (vectors * np.log(np.clip(values, 1e-300, None))[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+        values, vectors = np.linalg.eigh(logs.mean(axis=0))
+        return (vectors * np.exp(values)[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+
 
 def _unwrap(fn: Any) -> Any:
     while isinstance(fn, (npd.Independent, npd.MaskedDistribution, npd.ExpandedDistribution)):

@@ -324,7 +324,7 @@ class _PlaneView:
 
     points: np.ndarray  # N × 2
     mean_draws: np.ndarray  # S × K × 2
-    covariances: np.ndarray  # K × 2 × 2, of the posterior-mean covariance
+    covariances: np.ndarray  # K × 2 × 2, each component's central (log-Euclidean mean) covariance
     xlabel: str
     ylabel: str
     description: str
@@ -336,7 +336,7 @@ class _PlaneView:
 
 def _coordinate_view(data: np.ndarray, draws: MixtureDraws, pair: tuple[int, int]) -> _PlaneView:
     index = list(pair)
-    covariances = np.asarray(draws.covariances, dtype=float).mean(axis=0)[:, index][:, :, index]
+    covariances = draws.central_covariances()[:, index][:, :, index]
     description = "" if data.shape[1] == 2 else f" (marginal in dimensions {pair[0]}, {pair[1]})"
     return _PlaneView(data[:, index], np.asarray(draws.means, dtype=float)[..., index], covariances,
                       f"dimension {pair[0]}", f"dimension {pair[1]}", description)
@@ -351,7 +351,7 @@ def _pca_view(data: np.ndarray, draws: MixtureDraws) -> _PlaneView:
     pca = PCA(n_components=2).fit(data)
     basis = pca.components_  # 2 × D
     mean_draws = (np.asarray(draws.means, dtype=float) - pca.mean_) @ basis.T
-    covariance = np.asarray(draws.covariances, dtype=float).mean(axis=0)
+    covariance = draws.central_covariances()
     projected = np.einsum("ad,kde,be->kab", basis, covariance, basis)
     share = 100 * pca.explained_variance_ratio_
     return _PlaneView(pca.transform(data), mean_draws, projected, f"PC1 ({share[0]:.0f}% var)",
@@ -471,7 +471,7 @@ def _draw_histogram_and_densities(axes: Axes, values: np.ndarray, draws: Mixture
                               stacked=True, color=[memberships.colours[k] for k in present], alpha=0.45)
     grid = np.linspace(*xlim, 400)
     means = np.asarray(draws.means, dtype=float).mean(axis=0)[:, 0]
-    variances = np.asarray(draws.covariances, dtype=float).mean(axis=0)[:, 0, 0]
+    variances = draws.central_covariances()[:, 0, 0]
     total = np.zeros_like(grid)
     for k, weight in enumerate(memberships.weights):
         curve = weight * _normal_density(grid, means[k], variances[k])

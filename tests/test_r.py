@@ -31,6 +31,7 @@ REQUIRED_TESTS = {
     "test-scenarios.R": "every shared scenario has an R model and passes its checks from R",
     "test-convert.R": "a 10^6-element array round-trips exactly and fast",
     "test-errors.R": "an unknown distribution is an error listing the valid names",
+    "test-mixture-models.R": "m$gmm fits from R: memberships, 1-based labels, summary, diagnostics",
 }
 
 RUNNER = r"""

@@ -74,8 +74,8 @@ class MixtureFit:
 
     @property
     def covariances(self) -> np.ndarray:
-        """Posterior mean covariance of each component (K×D×D)."""
-        return self.draws.covariances.mean(axis=0)
+        """Each component's covariance (K×D×D), averaged over draws in log space (robust to heavy tails)."""
+        return self.draws.central_covariances()
 
     # -- memberships ----------------------------------------------------------------------------
     def _points(self, X: Any) -> np.ndarray:
