@@ -10,7 +10,11 @@ from ..interop import as_int
 from ..posterior import Posterior
 from .result import MixtureFit
 
-__all__ = ["component_scale_tril", "fit_mixture", "observe_gaussian_mixture"]
+__all__ = ["SAMPLING_DEFAULTS", "component_scale_tril", "fit_mixture", "observe_gaussian_mixture"]
+
+#: Defaults of every library mixture fit; any of them, and any ``m.fit`` / NUTS option, can be passed.
+SAMPLING_DEFAULTS = {"num_warmup": 1000, "num_samples": 1000, "num_chains": 4, "seed": 0, "progress_bar": False,
+                     "max_draws": 400}
 
 
 def component_scale_tril(m, sigma, D: int):
@@ -35,24 +39,28 @@ def fit_mixture(
     m,
     model: Callable[..., Any],
     model_kwargs: Mapping[str, Any],
-    initial_values: Callable[[], Mapping[str, np.ndarray]],
+    initial_values: Callable[[int], Mapping[str, np.ndarray]],
     *,
     kind: str,
-    max_draws: Any = 400,
     summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
-    **fit_options: Any,
+    **options: Any,
 ) -> MixtureFit:
     """Fit ``model(**model_kwargs)`` with NUTS on ``m.devices`` and wrap it as a :class:`MixtureFit`.
 
-    Chains start at ``initial_values()`` (called only when no ``init_strategy`` is given).
+    ``options``: :data:`SAMPLING_DEFAULTS` overridden by what is given, and any other
+    ``m.fit`` / NUTS option. ``max_draws`` posterior draws (evenly spaced) serve
+    memberships and the figure. Chains start at ``initial_values(seed)`` (called
+    only when no ``init_strategy`` is given).
     """
-    draws_kept = as_int(max_draws, "max_draws", minimum=1)
+    fit_options = {**SAMPLING_DEFAULTS, **options}
+    draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
     if "init_strategy" not in fit_options:
         import jax.numpy as jnp
         from numpyro.infer import init_to_value
 
         # jnp arrays: NumPyro's inverse transforms index them with traced indices under pmap.
-        values = {name: jnp.asarray(value) for name, value in initial_values().items()}
+        start = initial_values(as_int(fit_options["seed"], "seed"))
+        values = {name: jnp.asarray(value) for name, value in start.items()}
         fit_options["init_strategy"] = init_to_value(values=values)
     started = time.perf_counter()
     posterior = Posterior.sample(model, dict(model_kwargs), m.devices, **fit_options)

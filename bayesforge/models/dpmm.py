@@ -109,20 +109,15 @@ def fit(
     m,
     data: Any,
     T: Any = DEFAULT_TRUNCATION,
-    *,
-    num_warmup: Any = 1000,
-    num_samples: Any = 1000,
-    num_chains: Any = 4,
-    seed: Any = 0,
-    progress_bar: bool = False,
-    max_draws: Any = 400,
-    **fit_options: Any,
+    **options: Any,
 ) -> MixtureFit:
     """Fit the truncated DPMM with ``T`` components to N×D ``data``.
 
     Returns a :class:`~bayesforge.models.result.MixtureFit` (memberships over the T
     components, relabelled summary with ``alpha``, ``occupied_clusters()``). Chains
-    start from :func:`initial_values` unless ``init_strategy`` is given.
+    start from :func:`initial_values` unless ``init_strategy`` is given. ``options``
+    as for :func:`bayesforge.models.gmm.fit` (``num_warmup``, ``num_samples``,
+    ``num_chains``, ``seed``, ``max_draws``, NUTS options).
     """
     matrix = as_data_matrix(data, "data")
     truncation = as_int(T, "T")
@@ -132,8 +127,6 @@ def fit(
     scale = np.where(scale > 0, scale, 1.0)
     model_kwargs = {"data": matrix, "T": truncation, "prior_mean": matrix.mean(axis=0), "prior_scale": scale}
     return fit_mixture(
-        m, dpmm_model(m), model_kwargs, lambda: initial_values(matrix, truncation, random_state=as_int(seed, "seed")),
-        kind="dpmm", max_draws=max_draws, summary_sites=("alpha", "weights", "mu", "sigma"),
-        num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, seed=seed,
-        progress_bar=progress_bar, **fit_options,
+        m, dpmm_model(m), model_kwargs, lambda seed: initial_values(matrix, truncation, random_state=seed),
+        kind="dpmm", summary_sites=("alpha", "weights", "mu", "sigma"), **options,
     )

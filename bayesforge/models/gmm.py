@@ -110,20 +110,16 @@ def fit(
     initial_means: Any = None,
     ks: Iterable[Any] = range(1, 11),
     criterion: str = "loo",
-    num_warmup: Any = 1000,
-    num_samples: Any = 1000,
-    num_chains: Any = 4,
-    seed: Any = 0,
-    progress_bar: bool = False,
-    max_draws: Any = 400,
-    **fit_options: Any,
+    **options: Any,
 ) -> MixtureFit:
     """Fit the page's GMM with K components to N×D ``data``; ``K="auto"`` chooses K with :func:`choose_k`.
 
     ``initial_means`` (K×D) default to k-means centroids (``m.ml.KMEANS``). Chains
-    start from :func:`initial_values` unless ``init_strategy`` is given. Other
-    options go to NUTS as in ``m.fit``. ``max_draws`` posterior draws (evenly
-    spaced) are used for memberships and the figure.
+    start from :func:`initial_values` unless ``init_strategy`` is given.
+    ``options``: ``num_warmup=1000``, ``num_samples=1000``, ``num_chains=4``,
+    ``seed=0``, ``progress_bar=False``, ``max_draws=400`` (draws kept for
+    memberships and the figure; see ``models.common.SAMPLING_DEFAULTS``) and any
+    ``m.fit`` / NUTS option.
     """
     matrix = as_data_matrix(data, "data")
     if isinstance(K, str):
@@ -131,18 +127,15 @@ def fit(
             raise ValueError(f"K must be a positive whole number or 'auto', got {K!r}")
         if initial_means is not None:
             raise ValueError("initial_means needs a fixed K: with K='auto' each K gets k-means centroids")
-        return choose_k(m, matrix, ks=ks, criterion=criterion, num_warmup=num_warmup, num_samples=num_samples,
-                        num_chains=num_chains, seed=seed, progress_bar=progress_bar, max_draws=max_draws,
-                        **fit_options).best
+        return choose_k(m, matrix, ks=ks, criterion=criterion, **options).best
     k = check_k(K, matrix.shape[0])
     if initial_means is None:
         means = m.ml.KMEANS(matrix, n_clusters=k)["centroids"]
     else:
         means = check_initial_means(initial_means, k, matrix.shape[1])
     return fit_mixture(
-        m, gmm_model(m), {"data": matrix, "K": k, "initial_means": means}, lambda: initial_values(matrix, means),
-        kind="gmm", max_draws=max_draws, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
-        seed=seed, progress_bar=progress_bar, **fit_options,
+        m, gmm_model(m), {"data": matrix, "K": k, "initial_means": means},
+        lambda seed: initial_values(matrix, means), kind="gmm", **options,
     )
 
 def choose_k(
