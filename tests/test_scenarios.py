@@ -1,12 +1,17 @@
-"""The shared scenarios (tests/cases/*.json), fitted from Python, and proof that their checks can fail.
+"""The shared scenarios (bayesforge/testing/cases/*.json), fitted from Python, and proof that their checks can fail.
 
 R (testthat) and Julia run the same scenarios through ``bayesforge.testing``; only the model is
 written here, in Python. Every scenario must have a Python model below.
 """
 import inspect
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -227,9 +232,12 @@ def test_an_unfitted_or_foreign_object_is_refused(m):
 
 
 # -- finding and reading scenario files ---------------------------------------------------------
-def test_cases_dir_is_the_repositorys_unless_the_environment_says_otherwise(monkeypatch, tmp_path):
+CASES_DIR = ROOT / "bayesforge" / "testing" / "cases"
+
+
+def test_cases_dir_is_the_packages_unless_the_environment_says_otherwise(monkeypatch, tmp_path):
     monkeypatch.delenv("BAYESFORGE_CASES", raising=False)
-    assert testing.cases_dir() == str(ROOT / "tests" / "cases")
+    assert Path(testing.cases_dir()) == CASES_DIR
     monkeypatch.setenv("BAYESFORGE_CASES", str(tmp_path))
     assert testing.cases_dir() == str(tmp_path) and testing.list_cases() == []
     monkeypatch.setenv("BAYESFORGE_CASES", str(tmp_path / "nowhere"))
@@ -280,10 +288,10 @@ def _edit(spec, path, value):
     (("name",), "other", r"field 'name' is 'other' but must be the file's name 'broken'"),
 ])
 def test_a_malformed_case_file_is_a_value_error_naming_the_field(monkeypatch, tmp_path, path, value, match):
-    spec = {**json.loads((ROOT / "tests" / "cases" / "normal_mean.json").read_text()), "name": "broken"}
+    spec = {**json.loads((CASES_DIR / "normal_mean.json").read_text()), "name": "broken"}
     _edit(spec, path, value)
     (tmp_path / "broken.json").write_text(json.dumps(spec))
-    shutil.copy(ROOT / "tests" / "cases" / "normal_mean.json", tmp_path)
+    shutil.copy(CASES_DIR / "normal_mean.json", tmp_path)
     monkeypatch.setenv("BAYESFORGE_CASES", str(tmp_path))
     assert testing.list_cases() == ["broken", "normal_mean"]
     assert testing.load_case("normal_mean").name == "normal_mean"  # the good file next to it still loads
@@ -307,3 +315,32 @@ def test_the_model_section_tells_other_languages_what_to_write():
     gmm = testing.load_case("gmm_seed_small")
     assert [s["name"] for s in gmm.sites] == ["weights", "mu", "sigma", "Lcorr", "obs"]
     assert gmm.argument_names == ["data", "K", "initial_means"]
+
+
+def test_the_scenarios_ship_in_the_wheel(tmp_path):
+    """``bayesforge.testing`` works from a non-editable install: the scenario files are package data.
+
+    Built without isolation from the test extras' setuptools (no download), so it costs seconds.
+    """
+    wheels = tmp_path / "wheels"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(wheels), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("bayesforge-*.whl")
+    installed = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        archive.extractall(installed)
+    assert {f"bayesforge/testing/cases/{name}.json" for name in CASES} <= set(names)
+    # Run from an unrelated folder with only the unpacked wheel on the path (not the checkout).
+    code = ("import bayesforge.testing as t, pathlib; "
+            "print(pathlib.Path(t.cases_dir()).resolve()); print(','.join(t.list_cases())); "
+            "print(t.load_case('normal_mean').fit_settings['num_chains'])")
+    env = {k: v for k, v in os.environ.items() if k != "BAYESFORGE_CASES"}
+    env["PYTHONPATH"] = str(installed)
+    run = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(installed)!r}); {code}"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    folder, listed, _ = run.stdout.splitlines()
+    assert Path(folder).is_relative_to(installed.resolve()), folder
+    assert listed.split(",") == CASES
