@@ -48,6 +48,10 @@ class MixtureFit:
     summary_sites: tuple[str, ...] = ("weights", "mu", "sigma")
     #: For ``K="auto"``: the comparison this fit was selected from.
     selection: "KSelection | None" = field(default=None, repr=False)
+    #: Column names of the data (a DataFrame's columns), or None.
+    feature_names: tuple[str, ...] | None = None
+    #: The model's free parameters for BIC, when not those of a K-component full-covariance GMM.
+    parameter_count: int | None = field(default=None, repr=False)
 
     # -- the mixture ----------------------------------------------------------------------------
     @cached_property
@@ -105,7 +109,7 @@ class MixtureFit:
             return occupied_components(self.draws, self._points(X), seed=as_int(seed, "seed"))
 
     # -- tables and criteria ---------------------------------------------------------------------
-    def summary(self, round_to: Any = 2, hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
+    def summary(self, round_to: Any = "auto", hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
         """ArviZ summary of the relabelled draws (default: weights, means and scales of the components)."""
         names = var_names if var_names is not None else [s for s in self.summary_sites if s in self.posterior.draws]
         return self.posterior.summary(round_to=round_to, hdi_prob=hdi_prob, var_names=names)
@@ -146,7 +150,10 @@ class MixtureFit:
 
     @property
     def num_parameters(self) -> int:
-        """Free parameters of a K-component, D-dimensional full-covariance GMM: (K−1) + K·D + K·D(D+1)/2."""
+        """Free parameters of the model (``parameter_count``); by default a K-component, D-dimensional
+        full-covariance GMM's: (K−1) + K·D + K·D(D+1)/2."""
+        if self.parameter_count is not None:
+            return self.parameter_count
         k, d = self.K, self.data.shape[1]
         return (k - 1) + k * d + k * d * (d + 1) // 2
 
