@@ -3,8 +3,11 @@
 Julia cannot be installed on every machine that runs this suite, so three kinds of test:
 
 1. every ``.jl`` file parses with tree-sitter-julia (no ERROR or MISSING node), and the package's
-   shape is checked statically: Project.toml and CondaPkg.toml, the exports, Python bound only in
-   ``__init__``, ``@BF`` one line over ``lower_bf``, the example carrying the seed's Julia code;
+   shape is checked statically: Project.toml's bounds admit only a CondaPkg that reads CondaPkg.toml,
+   whose only path dependency is a [dev] one (a checkout's), the exports (``Py`` among them, for
+   ``@BF function f(a::Py)``), Python bound only in ``__init__``, ``@BF`` one line over ``lower_bf``
+   and reaching no Python until the model is used (precompilation), no ``===`` on Python objects
+   (``pyis``), the example carrying the seed's Julia code;
 2. ``julia --project=julia -e 'using Pkg; Pkg.test()'`` when ``julia`` is on PATH, skipped otherwise;
 3. the protocol the Julia package relies on, driven from Python exactly as PythonCall drives it:
    ``pyfunc`` (a callable taking positional arguments only, handed Python objects unconverted),
@@ -128,6 +131,9 @@ def test_the_syntax_check_passes_the_constructs_the_package_uses():
     assert syntax_errors(snippet) == []
 
 
+# ---------------------------------------------------------------------------------------------
+# Project.toml and CondaPkg.toml: what CondaPkg accepts, and what works outside a checkout
+# ---------------------------------------------------------------------------------------------
 def test_project_toml_is_a_standard_package_with_a_fixed_uuid():
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     project = tomllib.loads((ROOT / "julia" / "Project.toml").read_text())
@@ -140,41 +146,323 @@ def test_project_toml_is_a_standard_package_with_a_fixed_uuid():
     assert project["targets"] == {"test": ["Test"]}
 
 
-def test_condapkg_toml_declares_this_repositorys_bayesforge():
-    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+# The CondaPkg each PythonCall release requires at least ([compat] CondaPkg of PythonCall's Project.toml
+# at its tag, github.com/JuliaPy/PythonCall.jl); a PythonCall bound below 0.9.15 is refused outright.
+PYTHONCALL_REQUIRES_CONDAPKG = {
+    **{(0, 9, p): (0, 2, 21) for p in range(15, 22)},
+    **{(0, 9, p): (0, 2, 23) for p in range(22, 27)},
+    (0, 9, 27): (0, 2, 30), (0, 9, 28): (0, 2, 30),
+    **{(0, 9, p): (0, 2, 33) for p in range(29, 35)},
+}
+# The first CondaPkg that reads each CondaPkg.toml feature (CondaPkg.jl's CHANGELOG.md and src/deps.jl:
+# 0.2.31 still fails with "pip.deps keys must be 'version', 'extras' or 'binary'" on `editable`).
+CONDAPKG_FEATURE_SINCE = {"pip extras": (0, 2, 24), "pip editable": (0, 2, 32), "[dev]": (0, 2, 33)}
+CONDAPKG_PIP_KEYS = {"version", "extras", "binary", "editable"}  # anything else is an error in CondaPkg
+
+
+def julia_compat_lower_bound(spec: str) -> tuple[int, ...]:
+    """The lowest version a Julia [compat] entry admits: "0.9.29", "^0.9.29", "~0.9.29", "=0.9.29",
+    ">= 0.9.29" or a comma-separated union of those (hyphen ranges and "<" are not used here)."""
+    bounds = []
+    for part in spec.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\^|~|=|>=\s*)?(\d+)(?:\.(\d+))?(?:\.(\d+))?", part)
+        assert m, f"compat entry {part!r} is not a form this test reads"
+        bounds.append(tuple(int(g or 0) for g in m.groups()[1:]))
+    return min(bounds)
+
+
+def condapkg_features(conda: dict) -> set[str]:
+    used = set()
+
+    def pip_deps(section):
+        return section.get("pip", {}).get("deps", {})
+
+    for deps in (pip_deps(conda), pip_deps(conda.get("dev", {}))):
+        for spec in deps.values():
+            if isinstance(spec, dict):
+                used |= {f"pip {k}" for k in spec if k in ("extras", "editable")}
+    if "dev" in conda:
+        used.add("[dev]")
+    return used
+
+
+def test_the_compat_bounds_admit_only_a_condapkg_that_reads_our_condapkg_toml():
+    """PythonCall 0.9.20 admitted CondaPkg 0.2.21-0.2.31, which reject `editable` (and ignore [dev])."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "julia" / "Project.toml").read_text())
     conda = tomllib.loads((ROOT / "julia" / "CondaPkg.toml").read_text())
-    spec = conda["pip"]["deps"]["bayesforge"]
-    assert spec["editable"] is True
-    reference = spec["version"]
-    assert reference.startswith("@ .")  # CondaPkg: a direct reference starting with "." is relative to the file
-    folder = (ROOT / "julia" / reference.removeprefix("@").strip()).resolve()
+    lowest_pythoncall = julia_compat_lower_bound(project["compat"]["PythonCall"])
+    assert lowest_pythoncall in PYTHONCALL_REQUIRES_CONDAPKG, f"PythonCall {lowest_pythoncall}: too old or unknown here"
+    lowest_condapkg = PYTHONCALL_REQUIRES_CONDAPKG[lowest_pythoncall]
+    if "CondaPkg" in project.get("compat", {}):  # a direct bound may only raise it
+        lowest_condapkg = max(lowest_condapkg, julia_compat_lower_bound(project["compat"]["CondaPkg"]))
+    used = condapkg_features(conda)
+    assert used, "the feature table is not exercised: CondaPkg.toml uses none of them?"
+    needed = max(CONDAPKG_FEATURE_SINCE[f] for f in used)
+    assert lowest_condapkg >= needed, (
+        f"CondaPkg.toml uses {sorted(used)} (CondaPkg >= {needed}), but [compat] admits PythonCall "
+        f"{lowest_pythoncall}, hence CondaPkg {lowest_condapkg}")
+    assert julia_compat_lower_bound("0.9.20") == (0, 9, 20)                      # the old bound ...
+    assert PYTHONCALL_REQUIRES_CONDAPKG[(0, 9, 20)] < CONDAPKG_FEATURE_SINCE["pip editable"]  # ... failed
+
+
+def local_pip_reference(version: str) -> bool:
+    """A pip direct reference to a path: CondaPkg reads "@ ./x" / "@ .." relative to CondaPkg.toml."""
+    reference = version.removeprefix("@").strip() if version.startswith("@") else None
+    return reference is not None and (reference.startswith((".", "/", "~", "file:")) or re.match(r"^[A-Za-z]:", reference))
+
+
+def test_condapkg_toml_installs_a_path_only_for_a_checkout():
+    """After `Pkg.add(url=..., subdir="julia")` CondaPkg.toml sits in ~/.julia/packages/BayesForge/<slug>/,
+    where ".." is no Python project: a path may only be a [dev] dependency, which CondaPkg installs only
+    when the package is the active project or tracked by path (a checkout, where ".." is the repository).
+    Nor may the main section take `bayesforge` from an index: PyPI's `bayesforge` is another project."""
+    tomllib = pytest.importorskip("tomllib")
+    conda = tomllib.loads((ROOT / "julia" / "CondaPkg.toml").read_text())
+    assert set(conda) <= {"channels", "deps", "pip", "dev"}, sorted(conda)
+    main = conda.get("pip", {}).get("deps", {})
+    dev = conda.get("dev", {}).get("pip", {}).get("deps", {})
+    for section, deps in (("pip.deps", main), ("dev.pip.deps", dev)):
+        for name, spec in deps.items():
+            spec = {"version": spec} if isinstance(spec, str) else spec
+            assert set(spec) <= CONDAPKG_PIP_KEYS, f"[{section}.{name}]: CondaPkg refuses {set(spec) - CONDAPKG_PIP_KEYS}"
+            if spec.get("editable"):
+                assert spec.get("version", "").startswith("@"), f"[{section}.{name}]: editable needs '@ <path or URL>'"
+            if section == "pip.deps":
+                assert not local_pip_reference(spec.get("version", "")), f"[pip.deps.{name}] is a path: dev only"
+                assert not spec.get("editable"), f"[pip.deps.{name}] is editable: dev only"
+    if "bayesforge" in main:  # only as a direct reference (a git URL), never a version from an index
+        version = main["bayesforge"] if isinstance(main["bayesforge"], str) else main["bayesforge"]["version"]
+        assert re.match(r"@\s*(git\+)?https://", version), version
+    # the checkout, editable, for development: ".." from julia/ is the repository root
+    spec = dev["bayesforge"]
+    assert spec["editable"] is True and local_pip_reference(spec["version"])
+    folder = (ROOT / "julia" / spec["version"].removeprefix("@").strip()).resolve()
     assert folder == ROOT.resolve()
     assert tomllib.loads((folder / "pyproject.toml").read_text())["project"]["name"] == "bayesforge"
     assert re.fullmatch(r">=3\.10(,<3\.\d+)?", conda["deps"]["python"])
+    # users are told how to get the core outside a checkout: the file, the package's error, the README
+    for where, words in (("julia/CondaPkg.toml", (ROOT / "julia" / "CondaPkg.toml").read_text()),
+                         ("julia/src/BayesForge.jl", (ROOT / "julia" / "src" / "BayesForge.jl").read_text()),
+                         ("README.md", (ROOT / "README.md").read_text())):
+        for needed in ('CondaPkg.add_pip("bayesforge"', "git+<repository URL>", "JULIA_PYTHONCALL_EXE"):
+            assert needed in words, f"{where} does not say {needed!r}"
 
 
+def test_the_path_rule_recognises_paths():
+    assert all(map(local_pip_reference, ["@ ..", "@ ./x", "@ /abs", "@ file:///x", "@.", "@ C:/x"]))
+    assert not any(map(local_pip_reference, ["", ">=0.1", "@ git+https://example.org/r.git", "@ https://x/y.zip"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The package's Julia source
+# ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def package_source():
     source = (ROOT / "julia" / "src" / "BayesForge.jl").read_bytes()
     return source, parse(source).root_node
 
 
-def test_the_package_exports_bf_the_macro_jnp_and_pywith(package_source):
-    source, root = package_source
+def exported_names(source: bytes, root) -> set[str]:
     exported = set()
     for node in descendants(root):
         if node.type == "export_statement":
             exported |= {text(c, source) for c in node.children if c.type in ("identifier", "macro_identifier")}
-    assert {"bf", "@BF", "jnp", "pywith"} <= exported, exported
+    return exported
+
+
+def test_the_package_exports_bf_the_macro_jnp_py_and_pywith(package_source):
+    exported = exported_names(*package_source)
+    assert {"bf", "@BF", "jnp", "Py", "pywith", "pydict", "pyconvert"} <= exported, exported
+
+
+BF_SIGNATURE = re.compile(r"@BF\s+function\s+[^\s(]+\(([^()]*)\)")
+
+
+def bf_argument_types(words: str) -> list[str]:
+    """The type of every annotated argument of every `@BF function name(args...)` in a text."""
+    types = []
+    for arguments in BF_SIGNATURE.findall(words):
+        for argument in arguments.split(","):
+            if "::" in argument:
+                types.append(argument.split("::", 1)[1].strip())
+    return types
+
+
+def test_every_type_in_a_bf_signature_resolves_with_using_bayesforge_alone(package_source):
+    """`@BF function f(a::Py)` keeps the annotation, evaluated in the user's module: a name the docs or
+    examples use there must be exported by BayesForge (PythonCall's `Py` is re-exported) or be Core's."""
+    exported = exported_names(*package_source)
+    documents = [*julia_files(), ROOT / "README.md"]
+    found = {}
+    for path in documents:
+        for name in bf_argument_types(path.read_text()):
+            found.setdefault(name, set()).add(path.relative_to(ROOT).as_posix())
+    assert "Py" in found, "no `@BF function f(a::Py)` in the docs, tests or examples: the check is idle"
+    missing = {name: sorted(where) for name, where in found.items()
+               if name not in exported and name not in ("Any",) and not name.startswith("BayesForge.")}
+    assert not missing, f"types in @BF signatures that `using BayesForge` does not bring: {missing}"
+    assert bf_argument_types("@BF function f(a::Py, b, c::Foo.Bar) end") == ["Py", "Foo.Bar"]
+
+
+def definitions(root, source: bytes) -> dict[str, list]:
+    """Function name => its definitions: `function f(...) ... end` and the short form `f(...) = ...`."""
+    found = {}
+    for node in descendants(root):
+        head = None
+        if node.type == "function_definition":
+            signature = next((c for c in node.children if c.type == "signature"), None)
+            head = signature.children[0] if signature is not None and signature.children else None
+        elif node.type == "assignment" and node.children[0].type == "call_expression":
+            head = node.children[0]
+        if head is not None and head.type == "call_expression":
+            found.setdefault(called_name(head, source), []).append(node)
+    return found
 
 
 def enclosing_function(node, source: bytes):
+    """The name of the function (either form) whose definition holds `node`, or None."""
     while node is not None:
         if node.type == "function_definition":
             signature = next(c for c in node.children if c.type == "signature")
             return called_name(signature.children[0], source)
+        if (node.type == "assignment" and node.children[0].type == "call_expression"
+                and node.parent is not None and node.parent.type in ("module_definition", "source_file")):
+            return called_name(node.children[0], source)
         node = node.parent
     return None
+
+
+PYTHON_GLOBALS = ("jnp", "_numpy", "_bayesforge", "_interop")
+
+
+def touches_python(callee: str) -> bool:
+    """Whether a call reaches the Python interpreter (creating a NULL `Py` with pynew does not)."""
+    bare = callee.removeprefix("PythonCall.")
+    if bare == "pynew":
+        return False
+    return (bare.startswith("py") or bare in ("Py", "_require_python") or callee.split(".")[0] in PYTHON_GLOBALS)
+
+
+def calls_reached(name: str, defined: dict, source: bytes, seen=None) -> set[str]:
+    """Every callee reached from the package's function `name`, through the package's own functions."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return set()
+    seen.add(name)
+    callees = set()
+    for definition in defined.get(name, []):
+        for node in descendants(definition):
+            if node.type == "call_expression":
+                callee = called_name(node, source)
+                callees.add(callee)
+                callees |= calls_reached(callee, defined, source, seen)
+    return callees
+
+
+def test_bf_touches_no_python_until_the_model_is_used(package_source):
+    """A package whose top level has `@BF function ...` is precompiled without Python: the expansion
+    (lower_bf's `wrapper(fn, names, name)`, wrapper = FOREIGN_MODEL) must not reach pyfunc or any Python;
+    the Python callable is made by the accessor python_model on first use, and kept."""
+    source, root = package_source
+    # the macro's wrapper is foreign_model ...
+    constants = {text(n, source) for n in descendants(root) if n.type == "const_statement"}
+    assert "const FOREIGN_MODEL = GlobalRef(@__MODULE__, :foreign_model)" in constants
+    defined = definitions(root, source)
+    assert "foreign_model" in defined
+    # ... which reaches no Python, and leaves the model's Python object NULL
+    reached = calls_reached("foreign_model", defined, source)
+    assert not {c for c in reached if touches_python(c)}, sorted(reached)
+    assert "PythonCall.pynew" in reached
+    # the lowering itself is plain Julia: no PythonCall, no Python
+    lowering = (ROOT / "julia" / "src" / "lowering.jl").read_bytes()
+    lowering_root = parse(lowering).root_node
+    lowering_calls = {called_name(n, lowering) for n in descendants(lowering_root) if n.type == "call_expression"}
+    assert not {c for c in lowering_calls if touches_python(c)}, sorted(lowering_calls)
+    assert not [n for n in descendants(lowering_root) if n.type in ("using_statement", "import_statement")]
+    # pyfunc is called in python_model only, which returns the cached object when there is one,
+    # refuses to run while a package is precompiled, and caches with pycopy!
+    pyfuncs = [n for n in descendants(root) if n.type == "call_expression" and called_name(n, source) in ("pyfunc", "PythonCall.pyfunc")]
+    assert pyfuncs and {enclosing_function(n, source) for n in pyfuncs} == {"python_model"}
+    [accessor] = defined["python_model"]
+    body = text(accessor, source)
+    assert "PythonCall.pyisnull(py) || return py" in body
+    assert "jl_generating_output" in body and "PythonCall.pycopy!(py, " in body
+    assert body.index("pyisnull") < body.index("pyfunc(") < body.index("pycopy!")
+    # and PythonCall turns a model into the accessor's object wherever a Python object is wanted
+    short_forms = {text(n, source) for n in descendants(root) if n.type == "assignment"}
+    assert "PythonCall.Py(model::Model) = python_model(model)" in short_forms
+    assert "PythonCall.ispy(::Model) = true" in short_forms
+
+
+def test_the_python_rule_tells_python_from_julia():
+    assert all(map(touches_python, ["pyfunc", "PythonCall.pyfunc", "pylist", "Py", "_interop.model",
+                                    "jnp.ones", "_require_python", "PythonCall.pycopy!"]))
+    assert not any(map(touches_python, ["PythonCall.pynew", "pynew", "Model", "String", "GlobalRef"]))
+
+
+IDENTITY_OPERATORS = ("===", "!==", "≡", "≢")
+# `===` where neither side is `nothing` or a symbol: each case says why it is not a Python object.
+IDENTITY_ALLOWED = {
+    "julia/test/runtests.jl": {
+        "fn.args[2] === ex.args[2]",                                     # an Expr: the body kept as is
+        "Base.invokelatest(getglobal, sandbox, :affine) === affine",     # a NamedTuple of the sandbox
+        "m.fit(normal_mean; quick...) === m",                            # the Julia Workspace m.fit returns
+        "m.fit(seed_gmm(); num_warmup=200, num_samples=200, num_chains=2, progress_bar=false) === m",
+    },
+}
+
+
+def identity_comparisons(source: bytes) -> list:
+    return [n for n in descendants(parse(source).root_node)
+            if n.type == "binary_expression" and len(n.children) == 3
+            and n.children[1].type == "operator" and text(n.children[1], source) in IDENTITY_OPERATORS]
+
+
+def plainly_not_python(operand, source: bytes) -> bool:
+    """`nothing`, `:symbol`, `:(=)`, `Symbol("function")`: values no Python object is ever `===` to."""
+    if operand.type == "identifier" and text(operand, source) == "nothing":
+        return True
+    if operand.type == "quote_expression":
+        return True
+    if operand.type == "operator" and text(operand, source) == ":":
+        return True  # `:where`, a keyword symbol: tree-sitter-julia reads `:` and then a `where` clause
+    return operand.type == "call_expression" and called_name(operand, source) == "Symbol"
+
+
+def unexplained_identity_comparisons(source: bytes, allowed=frozenset()) -> list[str]:
+    found = []
+    for node in identity_comparisons(source):
+        left, _, right = node.children
+        if plainly_not_python(left, source) or plainly_not_python(right, source):
+            continue
+        if text(node, source) in allowed:
+            continue
+        found.append(f"{node.start_point[0] + 1}: {text(node, source)}")
+    return found
+
+
+@pytest.mark.parametrize("path", julia_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_python_object_is_compared_with_identity(path):
+    """PythonCall's `Py` is a mutable struct and every attribute access makes a new one, so
+    `m.posterior === fit.posterior` is always false: Python identity is `pyis(a, b)`."""
+    where = path.relative_to(ROOT).as_posix()
+    source = path.read_bytes()
+    allowed = IDENTITY_ALLOWED.get(where, set())
+    problems = unexplained_identity_comparisons(source, allowed)
+    assert not problems, f"{where}: `===` on what may be Python objects (use pyis):\n" + "\n".join(problems)
+    present = {text(n, source) for n in identity_comparisons(source)}
+    assert allowed <= present, f"{where}: allowed cases no longer there: {allowed - present}"
+
+
+def test_the_identity_rule_catches_python_objects_and_passes_julia_values():
+    bad = "@test m.posterior === fit.posterior\nx = a.b !== c\ny = f(x) ≡ g(x)\n".encode()
+    assert [p.split(": ", 1)[1] for p in unexplained_identity_comparisons(bad)] == [
+        "m.posterior === fit.posterior", "a.b !== c", "f(x) ≡ g(x)"]
+    fine = b'ok = pyis(m.posterior, fit.posterior)\nx = ex.head === :call\ny = f(a) === nothing\nz = h === Symbol("function")\n'
+    fine += b"w = ex.head === :where || ex.head === :(::)\n"
+    assert unexplained_identity_comparisons(fine) == []
 
 
 def test_python_is_imported_only_in_init_never_at_precompile_time(package_source):

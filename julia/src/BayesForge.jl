@@ -18,17 +18,19 @@ JAX/NumPyro) through PythonCall.
     m.data_on_model = Dict("data" => X, "K" => 8, "initial_means" => centroids)
     m.fit(gmm); m.summary()
 
-Exports `bf`, `@BF`, `jnp` (`jax.numpy`), and from PythonCall `pywith` (the plate),
-`pydict` and `pyconvert` (draws back to Julia: `pyconvert(Array, m.posteriors["mu"])`).
-`m.dist.<name>`, `m.ml`, `m.summary()`, ... are the Python workspace's own attributes,
-reached directly. Python is imported in `__init__`, never at precompile time.
+Exports `bf`, `@BF`, `jnp` (`jax.numpy`), and from PythonCall `Py` (the type of a model's
+arguments: `@BF function f(data::Py, K)`), `pywith` (the plate), `pydict` and `pyconvert`
+(draws back to Julia: `pyconvert(Array, m.posteriors["mu"])`). `m.dist.<name>`, `m.ml`,
+`m.summary()`, ... are the Python workspace's own attributes, reached directly. Python is
+imported in `__init__`, never at precompile time, and `@BF` creates its Python callable on
+first use, so `@BF` works at the top level of a package that is being precompiled.
 """
 module BayesForge
 
 using PythonCall
 using PythonCall: pyfunc, pyisjl, pyjlvalue, pyrepr
 
-export bf, @BF, jnp, pywith, pydict, pyconvert
+export bf, @BF, jnp, Py, pywith, pydict, pyconvert
 
 include("lowering.jl")
 using .Lowering: lower_bf
@@ -41,10 +43,14 @@ const _bayesforge = PythonCall.pynew()
 const _interop = PythonCall.pynew()
 
 const SETUP_HELP = """
-    BayesForge.jl needs the Python package `bayesforge` (this repository, `pip install -e .`).
-    Either point PythonCall at a Python that has it, before `using BayesForge`:
-        JULIA_CONDAPKG_BACKEND=Null JULIA_PYTHONCALL_EXE=/path/to/BayesForge/.venv/bin/python
-    or let CondaPkg install it from julia/CondaPkg.toml (leave both variables unset)."""
+    BayesForge.jl needs the Python package `bayesforge` of its repository (not on PyPI). Either
+    point PythonCall at a Python that has it (`pip install "bayesforge @ git+<repository URL>"`
+    or `pip install <checkout>`), before starting Julia:
+        JULIA_CONDAPKG_BACKEND=Null JULIA_PYTHONCALL_EXE=/path/to/that/python
+    or let CondaPkg install it (leave both variables unset): in a checkout of the repository
+    (`julia --project=julia`, `Pkg.develop(path="julia")`, `Pkg.test()`) julia/CondaPkg.toml
+    installs the checkout; after `Pkg.add(url=..., subdir="julia")` add it to your environment:
+        using CondaPkg; CondaPkg.add_pip("bayesforge"; version = "@ git+<repository URL>")"""
 
 function __init__()
     # Nothing touches Python while a package that depends on us is being precompiled.
@@ -227,17 +233,66 @@ end
 
 # -- @BF -------------------------------------------------------------------------------------
 """
-    foreign_model(f, names, name) -> Py
+    BayesForge.Model
 
-The Python model for the Julia function `f`: `f` is called with Python objects, unconverted
-(`pyfunc`: JAX tracers stay tracers, `K = 8` arrives as a Python `int`), and gets the
-signature `names` through `bayesforge.interop.model`, which `m.fit` matches
-`m.data_on_model` against. What `@BF` expands to.
+What `@BF function name(args...) ... end` binds to `name`: the Julia function, its argument
+names and its name, and the Python callable made from them on first use (see
+[`BayesForge.python_model`](@ref)). Defining one touches no Python, so `@BF` works at the top
+level of a package while it is precompiled; the Python callable is made at run time.
+
+A `Model` is a Python object to PythonCall (`ispy`, `Py(model)`): `m.fit(model)` and any
+Python function given it receive the callable. `model.attr` and `model(args...)` are those of
+the callable (`gmm.__name__ == "gmm"`).
 """
-function foreign_model(f, names::AbstractVector, name::AbstractString)
+struct Model
+    f::Any                       # the Julia function; called by Python with `Py` arguments
+    names::Vector{String}        # the Python signature: m.fit matches m.data_on_model to it
+    name::String
+    py::Py                       # NULL until the first python_model(model)
+end
+
+"""
+    foreign_model(f, names, name) -> Model
+
+What `@BF` expands to: a [`BayesForge.Model`](@ref) of the Julia function `f` with the
+argument names `names`. Touches no Python (the callable is made by `python_model` on first
+use), so that it can run while a package is precompiled.
+"""
+foreign_model(f, names::AbstractVector, name::AbstractString) =
+    Model(f, String[String(n) for n in names], String(name), PythonCall.pynew())
+
+"""
+    BayesForge.python_model(model::Model) -> Py
+
+The model's Python callable, made on first use and kept: the Julia function wrapped by
+`pyfunc` (called with Python objects, unconverted: JAX tracers stay tracers, `K = 8` arrives
+as a Python `int`), given the signature `(names...)` by `bayesforge.interop.model`, which
+`m.fit` matches `m.data_on_model` against.
+"""
+function python_model(model::Model)
+    py = getfield(model, :py)
+    PythonCall.pyisnull(py) || return py
+    if ccall(:jl_generating_output, Cint, ()) == 1
+        error("BayesForge: the @BF model `$(getfield(model, :name))` was used while a package was being " *
+              "precompiled; define it at the top level if you like, but fit it at run time (in a function or `__init__`)")
+    end
     _require_python()
-    callback = pyfunc(f; name = String(name))
-    return _interop.model(callback, pylist(String[String(n) for n in names]); name = String(name))
+    name = getfield(model, :name)
+    callback = pyfunc(getfield(model, :f); name = name)
+    callable = _interop.model(callback, pylist(getfield(model, :names)); name = name)
+    PythonCall.pycopy!(py, callable)       # `py` is NULL here, so nothing leaks
+    return py
+end
+
+PythonCall.ispy(::Model) = true
+PythonCall.Py(model::Model) = python_model(model)
+
+Base.getproperty(model::Model, name::Symbol) = getproperty(python_model(model), name)
+Base.propertynames(model::Model, private::Bool = false) = propertynames(python_model(model), private)
+(model::Model)(args...; kwargs...) = python_model(model)(args...; kwargs...)
+
+function Base.show(io::IO, model::Model)
+    print(io, "BayesForge.Model ", getfield(model, :name), "(", join(getfield(model, :names), ", "), ")")
 end
 
 const FOREIGN_MODEL = GlobalRef(@__MODULE__, :foreign_model)
@@ -247,9 +302,11 @@ const FOREIGN_MODEL = GlobalRef(@__MODULE__, :foreign_model)
         body
     end
 
-Define `name` as a BayesForge model: a Python callable with the signature `(args...)`, so
-`m.fit(name)` takes each argument from `m.data_on_model` by its name, exactly as for a
-Python model. Inside, arguments are Python objects (`Py`): Python indexing
+Define `name` as a BayesForge model (a [`BayesForge.Model`](@ref)): a Python callable with the
+signature `(args...)`, made on first use, so `m.fit(name)` takes each argument from
+`m.data_on_model` by its name, exactly as for a Python model. `@BF` itself touches no Python:
+it may stand at the top level of a package. Inside, arguments are Python objects (`Py`,
+exported; `a::Py` is the one annotation allowed): Python indexing
 (`data.shape[1]` is the second dimension), `jnp` for arrays, `pywith(m.dist.plate(...)) do _
 ... end` for plates (return a tuple to use values outside). The work is done by
 [`BayesForge.Lowering.lower_bf`](@ref); anything but a named function with plain positional

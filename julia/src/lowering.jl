@@ -15,10 +15,15 @@ becomes
             body
         end, ["data", "K", "initial_means"], "gmm")
 
-where `wrapper` is `BayesForge.foreign_model`: it turns the anonymous Julia function into a
-Python callable (arguments arrive as `Py`, unconverted: JAX tracers stay tracers) and gives
-it the signature `(data, K, initial_means)` with `bayesforge.interop.model`, so `m.fit`
+where `wrapper` is `BayesForge.foreign_model`: it keeps the anonymous Julia function, its
+argument names and its name in a `BayesForge.Model` and touches no Python, so the expansion
+can run while a package is precompiled. On first use (`m.fit(gmm)`, `Py(gmm)`) the model
+becomes a Python callable (arguments arrive as `Py`, unconverted: JAX tracers stay tracers)
+with the signature `(data, K, initial_means)` from `bayesforge.interop.model`, so `m.fit`
 matches `m.data_on_model` to it exactly as it does for a Python model.
+
+Argument annotations `::Py` (or `::PythonCall.Py`, `::Any`) are kept: `Py` is exported by
+BayesForge, so `@BF function f(a::Py)` needs nothing but `using BayesForge`.
 """
 module Lowering
 

@@ -235,11 +235,53 @@ fit_settings(case) = [Symbol(k) => v for (k, v) in pyconvert(Dict{String,Any}, c
                 @test occursin("runtests.jl", err.msg)          # points at the user's line
             end
         end
-        # what @BF defines: a Python callable with the Julia argument names and name
+        # what @BF defines: a Model, made a Python callable with the Julia argument names and name
+        # on first use, once (the expansion itself touches no Python: precompilation-safe)
         @BF function named(data, K, initial_means) nothing end
-        @test named isa Py && pyconvert(Bool, pybuiltins.callable(named))
+        @test named isa BayesForge.Model && ispy(named)
+        @test PythonCall.pyisnull(getfield(named, :py))                  # nothing made yet
+        @test pyconvert(Bool, pybuiltins.callable(named))
+        @test !PythonCall.pyisnull(getfield(named, :py))
+        @test pyis(Py(named), Py(named)) && pyis(Py(named), BayesForge.python_model(named))   # cached
         @test pyconvert(String, pystr(pyimport("inspect").signature(named))) == "(data, K, initial_means)"
         @test pyconvert(String, named.__name__) == "named"
+        @test sprint(show, named) == "BayesForge.Model named(data, K, initial_means)"
+        # `::Py` annotations work with `using BayesForge` alone (BayesForge exports Py)
+        typed = Module(:TypedModel)
+        Core.eval(typed, :(using BayesForge))
+        Core.eval(typed, :(@BF function typed(a::Py, b)
+            return (a, b)
+        end))
+        typed_model = Base.invokelatest(getglobal, typed, :typed)
+        @test pyconvert(Tuple{Int,Int}, typed_model(1, 2)) == (1, 2)
+        @test Base.invokelatest(getglobal, typed, :Py) == PythonCall.Py
+    end
+
+    @testset "@BF at the top level of a package that is precompiled" begin
+        # A package whose top level defines a model: precompiling it runs @BF without Python.
+        packages = mktempdir()                                 # a package directory on LOAD_PATH
+        pkg = joinpath(packages, "BFUser")
+        mkpath(joinpath(pkg, "src"))
+        write(joinpath(pkg, "src", "BFUser.jl"), """
+            module BFUser
+            using BayesForge
+            @BF function shifted(y, a::Py)
+                y + a
+            end
+            end
+            """)
+        pushfirst!(LOAD_PATH, packages)
+        try
+            user = Base.require(Main, :BFUser)                 # precompiles BFUser, then loads it
+            if Base.JLOptions().use_compiled_modules != 0
+                @test Base.isprecompiled(Base.PkgId("BFUser"))  # loaded from its cache file
+            end
+            model = Base.invokelatest(getglobal, user, :shifted)
+            @test model isa BayesForge.Model
+            @test pyconvert(Int, model(2, 3)) == 5              # the Python callable, made now
+        finally
+            filter!(!=(packages), LOAD_PATH)
+        end
     end
 
     @testset "Julia values reach Python as a Julia user expects" begin
@@ -357,7 +399,7 @@ fit_settings(case) = [Symbol(k) => v for (k, v) in pyconvert(Dict{String,Any}, c
         labels = pyconvert(Vector{Int}, fit.predict())                  # 0-based, as in Python
         @test pyconvert(Float64, sklearn_metrics.adjusted_rand_score(y, labels)) ≥ 0.95
         @test pyconvert(Float64, fit.diagnostics["max_r_hat"]) ≤ 1.05
-        @test m.posterior === fit.posterior                               # m.summary() shows this fit
+        @test pyis(m.posterior, fit.posterior)                            # m.summary() shows this fit (a Py per access: not ===)
         @test pyconvert(Int, fit.predict(data[1:2, :])[0]) == labels[1]   # new points: a Julia matrix
         err = thrown(() -> m.gmm(data; K=0))
         @test err isa PyException && occursin("K must be at least 1", sprint(showerror, err))
