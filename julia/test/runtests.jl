@@ -5,7 +5,7 @@
 #
 # Part 1 needs no Python: it includes src/lowering.jl on its own and checks what @BF expands to.
 # Part 2 loads the package (so PythonCall and the Python core) and fits models: conversions, the
-# seed GMM, the shared scenarios of tests/cases checked by bayesforge.testing, parity with the
+# seed GMM, the shared scenarios of bayesforge/testing/cases checked by bayesforge.testing, parity with the
 # same model written in Python, errors, and examples/julia/gmm.jl.
 using Test
 
@@ -186,7 +186,7 @@ function seed_gmm()
     return gmm
 end
 
-# The shared scenarios' models in Julia, written from tests/cases/*.json (defined at top level,
+# The shared scenarios' models in Julia, written from bayesforge/testing/cases/*.json (defined at top level,
 # as a user's script would).
 @BF function normal_mean(y)
     mu = m.dist.normal(0.0, 10.0, name="mu")
