@@ -65,8 +65,9 @@ def r_results(tmp_path_factory):
     work = tmp_path_factory.mktemp("r")
     library = work / "library"
     library.mkdir()
-    env = {**os.environ, "RETICULATE_PYTHON": sys.executable, "BAYESFORGE_CASES": str(ROOT / "tests" / "cases"),
-           "MPLBACKEND": "Agg", "R_LIBS_USER": str(library)}
+    # the shared scenarios are the ones bayesforge ships (bayesforge/testing/cases), as for pytest
+    env = {key: value for key, value in os.environ.items() if key != "BAYESFORGE_CASES"}
+    env.update({"RETICULATE_PYTHON": sys.executable, "MPLBACKEND": "Agg", "R_LIBS_USER": str(library)})
     install = subprocess.run([R, "CMD", "INSTALL", "--no-test-load", f"--library={library}", str(PACKAGE)],
                              capture_output=True, text=True, env=env, timeout=300)
     assert install.returncode == 0, f"R CMD INSTALL r failed:\n{install.stdout}\n{install.stderr}"

@@ -56,7 +56,7 @@ r_linear_regression <- function(m) {
   }
 }
 
-# The R models of the shared scenarios (tests/cases/*.json), by scenario name.
+# The R models of the shared scenarios (bayesforge/testing/cases/*.json), by scenario name.
 scenario_models <- list(normal_mean = r_normal_mean, linear_regression = r_linear_regression, gmm_seed_small = r_gmm)
 
 # Adjusted Rand index (Hubert & Arabie), as scikit-learn's adjusted_rand_score.

@@ -1,4 +1,4 @@
-# The shared scenarios of tests/cases/, fitted from R and checked by bayesforge.testing: the same
+# The shared scenarios (bayesforge/testing/cases), fitted from R and checked by bayesforge.testing: the same
 # data, settings, checks and tolerances as pytest and the Julia tests.
 
 test_that("every shared scenario has an R model and passes its checks from R", {
