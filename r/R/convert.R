@@ -118,6 +118,15 @@ bf_to_r <- function(x) {
       names(out) <- keys
       out
     },
+    series = {
+      parts <- helpers$series_parts(x)
+      keys <- as.character(unlist(reticulate::py_to_r(helpers$item(parts, 0L))))
+      values <- helpers$item(parts, 1L)
+      out <- lapply(seq_along(keys) - 1L, function(i) bf_to_r(helpers$item(values, i)))
+      names(out) <- keys
+      out
+    },
+    strings = as.character(unlist(reticulate::py_to_r(x))),
     sequence = lapply(seq_len(reticulate::py_len(x)) - 1L, function(i) bf_to_r(helpers$item(x, i))),
     x
   )
@@ -154,3 +163,78 @@ frame_to_r <- function(x) {
 }
 
 py_callable <- function(x) isTRUE(reticulate::py_to_r(helpers$is_callable(x)))
+
+# Data given to a model or a fit (an argument called X, data, ...): an N x D numeric matrix,
+# checked in R so that every message names the argument and counts rows and columns from 1.
+# A data.frame or matrix keeps its column names (NULL when it has none); a plain numeric vector
+# is one feature (N x 1), as elsewhere in R.
+data_matrix <- function(x, where) {
+  if (is.data.frame(x)) return(frame_matrix(x, where))
+  expected <- "a numeric matrix or data.frame (N rows x D columns)"
+  if (is.list(x)) {
+    bf_abort(sprintf(paste0("%s must be %s, got a list of %d; put the columns together with cbind() or ",
+                            "data.frame() first"), where, expected, length(x)))
+  }
+  if (is.factor(x)) bf_abort(sprintf("%s must be %s, got a factor", where, expected))
+  if (is.character(x)) {
+    bf_abort(sprintf("%s must be %s, got text (character)%s", where, expected, numeric_text_hint(x)))
+  }
+  if (!(is.numeric(x) || is.logical(x))) bf_abort(sprintf("%s must be %s, got %s", where, expected, type_name(x)))
+  dims <- dim(x)
+  if (length(dims) > 2L) {
+    bf_abort(sprintf("%s must be %s, got an array with %d dimensions", where, expected, length(dims)))
+  }
+  names <- if (length(dims) == 2L) colnames(x) else NULL
+  matrix <- if (is.null(dims)) matrix(as.double(x), ncol = 1L) else matrix(as.double(x), dims[[1L]], dims[[2L]])
+  checked_matrix(matrix, names, where)
+}
+
+frame_matrix <- function(x, where) {
+  for (j in seq_along(x)) {
+    column <- x[[j]]
+    if (is.numeric(column) || is.logical(column)) next
+    what <- sprintf("%s: column %d ('%s')", where, j, names(x)[[j]])
+    if (is.character(column)) {
+      bf_abort(sprintf("%s is text (character), not numeric%s", what, numeric_text_hint(column)))
+    }
+    if (is.factor(column)) {
+      bf_abort(sprintf("%s is a factor, not numeric; a mixture needs numeric features", what))
+    }
+    bf_abort(sprintf("%s is %s, not numeric", what, type_name(column)))
+  }
+  matrix <- matrix(as.double(unlist(x, use.names = FALSE)), nrow = nrow(x), ncol = ncol(x))
+  checked_matrix(matrix, names(x), where)
+}
+
+numeric_text_hint <- function(x) {
+  values <- x[!is.na(x)]
+  if (length(values) && !anyNA(suppressWarnings(as.numeric(values)))) {
+    return(sprintf("; it looks numeric (\"%s\"): convert it with as.numeric() first", values[[1L]]))
+  }
+  ""
+}
+
+checked_matrix <- function(x, names, where) {
+  if (!nrow(x) || !ncol(x)) bf_abort(sprintf("%s is empty (%d rows, %d columns)", where, nrow(x), ncol(x)))
+  bad <- which(!is.finite(x), arr.ind = TRUE)
+  if (nrow(bad)) {
+    first <- bad[order(bad[, 1L], bad[, 2L])[1L], ]
+    name <- if (is.null(names)) "" else names[[first[[2L]]]]
+    column <- if (is.na(name) || !nzchar(name)) "" else sprintf(" ('%s')", name)
+    bf_abort(sprintf("%s has %d missing or infinite value(s) (NA, NaN, Inf), the first at row %d, column %d%s",
+                     where, nrow(bad), first[[1L]], first[[2L]], column))
+  }
+  colnames(x) <- names
+  x
+}
+
+# A checked data matrix to Python: a pandas DataFrame when it has column names (the core keeps
+# them as the fit's feature names), else a NumPy array.
+data_to_python <- function(x, where) {
+  if (is_py(x)) return(x)
+  matrix <- data_matrix(x, where)
+  names <- colnames(matrix)
+  if (is.null(names)) return(array_to_py(unname(matrix), where))
+  bytes <- writeBin(as.vector(matrix), raw(), endian = "little")
+  helpers$frame_from_r(bytes, "double", as.list(dim(matrix)), as.list(names))
+}

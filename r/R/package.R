@@ -17,6 +17,7 @@ helpers <- NULL   # inst/python/_bayesforge_r.py: byte-level array conversion, o
     convert = FALSE, delay_load = TRUE
   )
   register_python_methods()
+  register_suggested_methods()
 }
 
 # RETICULATE_PYTHON wins; else options(bayesforge.python = "/path/to/python") set before

@@ -18,7 +18,8 @@ bf_jnp <- function() {
   reticulate::import("jax.numpy", convert = FALSE)
 }
 
-# Call a Python callable with R arguments converted (arrays as bytes, lists as dicts/lists).
+# Call a Python callable with R arguments converted (arrays as bytes, lists as dicts/lists); the
+# raw Python result. For what R models call (m$dist$...): nothing is converted back.
 call_py <- function(fn, ..., .where = "argument") {
   args <- list(...)
   keys <- names(args)
@@ -30,17 +31,6 @@ call_py <- function(fn, ..., .where = "argument") {
   do.call(reticulate::py_call, c(list(fn), args))
 }
 
-# Counts that Python wants as ints; R users write them as doubles.
-integer_arguments <- c("num_warmup", "num_samples", "num_chains", "seed", "thinning", "max_tree_depth",
-                       "n_clusters", "random_state", "round_to", "max_draws", "batch_size")
-
-coerce_counts <- function(args) {
-  for (key in intersect(names(args), integer_arguments)) {
-    if (!is.null(args[[key]]) && !is_py(args[[key]])) args[[key]] <- bf_int(args[[key]], key)
-  }
-  args
-}
-
 named_arguments <- function(args, what) {
   keys <- names(args)
   if (length(args) && (is.null(keys) || any(!nzchar(keys)))) {
@@ -49,37 +39,25 @@ named_arguments <- function(args, what) {
   args
 }
 
-`$.bayesforge.forge.BayesForge` <- function(x, name) {
-  switch(
-    name,
-    fit = function(model, ...) {
-      expression <- substitute(model)
-      workspace_fit(x, model, list(...), if (is.name(expression)) as.character(expression) else "model")
-    },
-    summary = function(...) {
-      args <- coerce_counts(named_arguments(list(...), "m$summary()"))
-      bf_to_r(do.call(call_py, c(list(reticulate::py_get_attr(x, "summary")), args)))
-    },
-    plot = function(X, ...) {
-      args <- named_arguments(list(...), "m$plot()")
-      invisible(do.call(call_py, c(list(reticulate::py_get_attr(x, "plot"), X = X), args)))
-    },
-    gmm = function(data, K = 8, ...) mixture_method(x, "gmm", data, c(list(K = K), list(...))),
-    dpmm = function(data, T = 20, ...) mixture_method(x, "dpmm", data, c(list(T = T), list(...))),
-    choose_k = function(data, ks = 1:10, ...) mixture_method(x, "choose_k", data, c(list(ks = ks), list(...))),
-    posteriors = bf_to_r(reticulate::py_get_attr(x, "posteriors")),
-    data_on_model = bf_to_r(reticulate::py_get_attr(x, "data_on_model")),
-    NextMethod()
-  )
-}
+# The R versions of a workspace's members; every other member is Python's (python_member()):
+# m$gmm(X, K = 3), m$dpmm(X, T = 10), m$choose_k(X, ks = 1:5), m$posteriors, m$sampler, ...
+workspace_overrides <- list(
+  fit = function(m) function(model, ...) {
+    expression <- substitute(model)
+    workspace_fit(m, model, list(...), if (is.name(expression)) as.character(expression) else "model")
+  },
+  summary = function(m) function(...) summary_table(m, ...)
+)
+
+`$.bayesforge.forge.BayesForge` <- function(x, name) python_member(x, name, workspace_overrides)
 
 `$<-.bayesforge.forge.BayesForge` <- function(x, name, value) {
   if (!identical(name, "data_on_model")) return(NextMethod())
-  reticulate::py_set_attr(x, "data_on_model", data_to_py(value))
+  reticulate::py_set_attr(x, "data_on_model", model_data_to_py(value))
   x
 }
 
-data_to_py <- function(value) {
+model_data_to_py <- function(value) {
   if (is_py(value)) return(value)
   if (!is.list(value) || is.data.frame(value)) {
     bf_abort(sprintf(paste0("data_on_model must be a named list of the model's arguments ",
@@ -98,24 +76,28 @@ data_to_py <- function(value) {
 }
 
 workspace_fit <- function(m, model, args, label) {
-  args <- coerce_counts(named_arguments(args, "m$fit()"))
+  args <- named_arguments(args, "m$fit()")
   name <- if (grepl("^[A-Za-z_.][A-Za-z0-9_.]*$", label)) gsub(".", "_", label, fixed = TRUE) else "model"
   model <- bf_model(model, name = name)
   do.call(call_py, c(list(reticulate::py_get_attr(m, "fit"), model), args))
   invisible(m)
 }
 
-`$.bayesforge.ml.MachineLearning` <- function(x, name) {
-  switch(
-    name,
-    KMEANS = function(data, n_clusters, ...) {
-      args <- coerce_counts(c(list(n_clusters = n_clusters), named_arguments(list(...), "m$ml$KMEANS()")))
-      bf_to_r(do.call(call_py, c(list(reticulate::py_get_attr(x, "KMEANS"), data), args)))
-    },
-    results = bf_to_r(reticulate::py_get_attr(x, "results")),
-    NextMethod()
-  )
+# k-means labels count from 1 in R, as cluster labels everywhere in this package.
+ml_overrides <- list(
+  KMEANS = function(ml) {
+    kmeans <- python_method(reticulate::py_get_attr(ml, "KMEANS"), "m$ml$KMEANS()")
+    function(...) one_based_labels(kmeans(...))
+  },
+  results = function(ml) one_based_labels(bf_to_r(reticulate::py_get_attr(ml, "results")))
+)
+
+one_based_labels <- function(result) {
+  if (is.numeric(result$labels)) result$labels <- as.integer(result$labels) + 1L
+  result
 }
+
+`$.bayesforge.ml.MachineLearning` <- function(x, name) python_member(x, name, ml_overrides)
 
 `$.bayesforge.dist.Distributions` <- function(x, name) {
   target <- reticulate::py_get_attr(x, name)
@@ -123,56 +105,21 @@ workspace_fit <- function(m, model, args, label) {
   function(...) call_py(target, ...)
 }
 
+# The memberships of the points X under m's last fit (a Gaussian mixture): Python's
+# MixtureFit.predict_proba() on that fit.
 bf_membership <- function(m, X, max_draws = 400, batch_size = 10000) {
   check_workspace(m)
-  max_draws <- bf_int(max_draws, "max_draws")
-  batch_size <- bf_int(batch_size, "batch_size")
-  mixture <- py_core("mixture")
-  posterior <- reticulate::py_get_attr(m, "posterior")
-  samples <- reticulate::py_get_attr(posterior, "draws")  # relabelled: one labelling across chains
-  points <- to_py(X, whole_as_int = FALSE, where = "X")
-  # on the fit's devices and precision, as the core computes memberships
-  context <- reticulate::py_call(reticulate::py_get_attr(reticulate::py_get_attr(posterior, "devices"), "context"))
-  memberships <- NULL
-  with(context, {
-    draws <- mixture$gaussian_mixture_draws(
-      reticulate::py_get_attr(posterior, "model"), reticulate::py_get_attr(posterior, "model_kwargs"),
-      samples, max_draws = max_draws
-    )
-    memberships <- mixture$membership_probabilities(draws, points, batch_size = batch_size)
-  })
-  bf_to_r(memberships)
+  fit <- helpers$workspace_mixture(m, max_draws)
+  P <- bf_to_r(call_python(reticulate::py_get_attr(fit, "predict_proba"), list(X = X, batch_size = batch_size),
+                           "bf_membership()"))
+  unname(as.matrix(P))  # a data.frame when X was one
 }
 
+# The draws of m's last fit (relabelled), one column per parameter named from 1 (`mu[2,1]`),
+# then .chain, .iteration and .draw.
 bf_draws <- function(m) {
   check_workspace(m)
-  sampler <- reticulate::py_get_attr(m, "sampler")
-  grouped <- bf_to_r(reticulate::py_call(reticulate::py_get_attr(sampler, "get_samples"), group_by_chain = TRUE))
-  if (!length(grouped)) return(data.frame())
-  first <- grouped[[1L]]
-  chains <- dim(first)[1L]
-  iterations <- dim(first)[2L]
-  columns <- list(.chain = rep(seq_len(chains), times = iterations),
-                  .iteration = rep(seq_len(iterations), each = chains))
-  for (site in names(grouped)) {
-    value <- grouped[[site]]
-    dims <- dim(value)
-    if (is.null(dims)) dims <- c(chains, iterations)
-    inner <- dims[-(1:2)]
-    flat <- matrix(value, nrow = chains * iterations)
-    if (!length(inner)) {
-      columns[[site]] <- flat[, 1L]
-    } else {
-      index <- as.matrix(expand.grid(lapply(inner, seq_len)))
-      labels <- sprintf("%s[%s]", site, apply(index, 1L, paste, collapse = ","))
-      for (j in seq_along(labels)) columns[[labels[[j]]]] <- flat[, j]
-    }
-  }
-  frame <- as.data.frame(columns, optional = TRUE)
-  names(frame) <- names(columns)
-  frame <- frame[order(frame$.chain, frame$.iteration), , drop = FALSE]
-  row.names(frame) <- NULL
-  frame
+  draws_frame(reticulate::py_get_attr(m, "posterior"))
 }
 
 check_workspace <- function(m) {

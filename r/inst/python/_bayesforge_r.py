@@ -6,13 +6,15 @@ with ``writeBin`` and :func:`array_from_r` reads it with ``numpy.frombuffer``;
 :func:`array_to_r` lays an array out column-major in a ``bytearray`` that
 reticulate hands to R as a raw vector for ``readBin``. Both are exact and take
 milliseconds for 10^6 numbers. The rest of this module tells R what kind of
-value it holds (:func:`kind`) and forwards R's operators to Python's.
+value it holds (:func:`kind`), forwards R's operators to Python's, and answers
+the few questions the R methods ask of a fit (its parameter names, its
+pointwise log-likelihood, the workspace's last fit as a ``MixtureFit``).
 """
 from __future__ import annotations
 
+import inspect
 import operator
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -32,6 +34,13 @@ def array_from_r(buffer, rtype, dims):
     if rtype == "logical":
         return np.ascontiguousarray(array != 0)
     return np.array(array, dtype=array.dtype.newbyteorder("="), order="C")
+
+
+def frame_from_r(buffer, rtype, dims, names):
+    """A pandas DataFrame (columns ``names``) from R's column-major bytes of an N×D matrix."""
+    import pandas as pd
+
+    return pd.DataFrame(array_from_r(buffer, rtype, dims), columns=[str(n) for n in names])
 
 
 def array_to_r(x):
@@ -73,11 +82,12 @@ def kind(x):
     if pd is not None and isinstance(x, pd.DataFrame):
         return "frame"
     if pd is not None and isinstance(x, pd.Series):
-        return "array"
-    if isinstance(x, Mapping):
+        # numbers are a vector; a Series of mixed values (ArviZ's ELPDData) a named list
+        return "array" if x.dtype.kind in "biuf" else "series"
+    if isinstance(x, dict):  # not every Mapping: ArviZ's InferenceData is one, and stays an object
         return "dict"
     if isinstance(x, (list, tuple)):
-        return "sequence"
+        return "strings" if x and all(isinstance(v, str) for v in x) else "sequence"
     if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
         return "array"
     return "object"
@@ -144,3 +154,78 @@ def recording_warnings(fn):
         return result, [str(w.message) for w in caught]
 
     return call
+
+
+def positional_names(fn):
+    """Names of the parameters of ``fn`` that R's unnamed arguments fill, in order; None when unknown.
+
+    None when ``fn`` takes ``*args`` or has no signature (then R's arguments go positionally).
+    """
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def attribute(x, name, default=None):
+    """``getattr(x, name, default)``: for members a fit may not have in every version of the core."""
+    return getattr(x, name, default)
+
+
+def component_axes(posterior):
+    """``{site: positive axis of one draw's value that indexes components}`` of a relabelled mixture, else {}."""
+    layout = posterior.layout
+    if layout is None:
+        return {}
+    draws = posterior.by_chain()
+    return {site: axis % (np.ndim(draws[site]) - 2) for site, axis in layout.component_axes.items() if site in draws}
+
+
+def draw_shapes(posterior):
+    """``{site: shape of one draw}`` of a posterior's draws, in their order."""
+    return {site: [int(d) for d in np.shape(v)[2:]] for site, v in posterior.by_chain().items()}
+
+
+def log_likelihood_by_chain(idata, var_name=None):
+    """Pointwise log-likelihood of one observed site as (chains, draws, points), points flattened."""
+    group = getattr(idata, "log_likelihood", None)
+    if group is None:
+        raise ValueError("the fit has no pointwise log-likelihood (InferenceData without a log_likelihood group)")
+    names = [str(v) for v in group.data_vars]
+    if var_name is None:
+        if len(names) != 1:
+            raise ValueError(f"the fit observes several sites {names}; choose one with var_name")
+        var_name = names[0]
+    if var_name not in names:
+        raise ValueError(f"var_name must be one of the observed sites {names}, got {var_name!r}")
+    values = np.asarray(group[var_name])
+    return values.reshape(values.shape[0], values.shape[1], -1)
+
+
+def workspace_mixture(m, max_draws):
+    """The workspace's last fit as a :class:`~bayesforge.models.result.MixtureFit` (for its memberships)."""
+    from bayesforge.interop import as_int
+    from bayesforge.models.result import MixtureFit
+    from bayesforge.relabel import find_mixture_layout
+
+    posterior = m.posterior
+    layout = posterior.layout
+    if layout is None:
+        first = {k: v[0, 0] for k, v in posterior.by_chain().items()}
+        with posterior.devices.context():
+            layout = find_mixture_layout(posterior.model, posterior.model_kwargs, first)
+    if layout is None:
+        raise ValueError("m's last fit does not observe a Gaussian mixture "
+                         "(mixture_same_family of multivariate_normal): it has no memberships")
+    return MixtureFit(posterior=posterior, data=np.asarray(layout.observed), seconds=float("nan"), kind="gmm",
+                      max_draws=as_int(max_draws, "max_draws", minimum=1))
+
+
+def close_figure(figure):
+    """Close a matplotlib figure the R side has saved (pyplot keeps every open figure alive)."""
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)

@@ -20,7 +20,8 @@ test_that("Python's argument errors reach R with their message", {
   m$data_on_model <- list(data = c(1, 2))
   model <- function(data, K) NULL
   expect_error(m$fit(model, progress_bar = FALSE), "data_on_model has no 'K', needed by model\\(data, K\\)")
-  expect_error(m$summary(), "call m.fit\\(model\\) first")
+  expect_error(m$summary(), "m.summary\\(\\): the last fit failed: ValueError: data_on_model has no 'K'")
+  expect_error(bf(platform = "cpu")$summary(), "call m.fit\\(model\\) first")
 })
 
 test_that("an R error inside the model surfaces with its message", {

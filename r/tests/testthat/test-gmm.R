@@ -8,6 +8,7 @@ test_that("the seed GMM fitted from R recovers the clusters (ARI >= 0.9)", {
   m <- bf(platform = "cpu")
   km <- m$ml$KMEANS(X, n_clusters = 8)
   expect_identical(dim(km$centroids), c(8L, 2L))
+  expect_identical(sort(unique(km$labels)), 1:8)  # k-means labels count from 1 in R too
   expect_identical(dim(m$ml$results$centroids), c(8L, 2L))
   gmm <- r_gmm(m)
   m$data_on_model <- list(data = X, K = 8, initial_means = m$ml$results$centroids)
@@ -25,7 +26,7 @@ test_that("the seed GMM fitted from R recovers the clusters (ARI >= 0.9)", {
 
   table <- m$summary()
   expect_s3_class(table, "data.frame")
-  expect_true(all(c("mu[0, 0]", "weights[7]", "sigma[3, 1]") %in% row.names(table)))
+  expect_true(all(c("mu[1,1]", "weights[8]", "sigma[4,2]") %in% row.names(table)))  # 1-based, as Stan
   expect_true(all(c("mean", "sd", "ess_bulk", "r_hat") %in% names(table)))
   expect_lt(max(table[grep("^mu", row.names(table)), "r_hat"]), 1.1)
 
@@ -35,7 +36,7 @@ test_that("the seed GMM fitted from R recovers the clusters (ARI >= 0.9)", {
   expect_identical(dim(draws$Lcorr), c(400L, 8L, 2L, 2L))
   expect_equal(rowSums(draws$weights), rep(1, 400), tolerance = 1e-5)
   frame <- bf_draws(m)
-  expect_identical(dim(frame), c(400L, 2L + 8L + 16L + 16L + 32L))
+  expect_identical(dim(frame), c(400L, 8L + 16L + 16L + 32L + 3L))
   expect_identical(frame[["mu[3,2]"]][frame$.chain == 1], draws$mu[1:200, 3, 2])
 
   path <- tempfile(fileext = ".png")
