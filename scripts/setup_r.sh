@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Make R available for the R front end (r/) and its tests: Rscript with the R packages
-# reticulate, testthat and jsonlite, installed from Debian (CRAN is not needed).
+# reticulate, testthat and jsonlite, and loo, posterior and png (optional for the package, in its
+# Suggests: loo objects and loo_compare, posterior's draws_df, figures shown in R's graphics
+# device; the tests use them), installed from Debian (CRAN is not needed).
 # Idempotent and non-interactive: does nothing when all are there; otherwise installs them with
 # apt-get when run as root, and fails (exit 1) saying what is missing when it cannot.
 set -euo pipefail
 
-R_PACKAGES=(reticulate testthat jsonlite)
-DEBIAN_PACKAGES=(r-base-core r-cran-reticulate r-cran-testthat r-cran-jsonlite)
+R_PACKAGES=(reticulate testthat jsonlite loo posterior png)
+DEBIAN_PACKAGES=(r-base-core r-cran-reticulate r-cran-testthat r-cran-jsonlite r-cran-loo r-cran-posterior r-cran-png)
 
 missing() {
     if ! command -v Rscript >/dev/null 2>&1; then

@@ -31,14 +31,16 @@ REQUIRED_TESTS = {
     "test-scenarios.R": "every shared scenario has an R model and passes its checks from R",
     "test-convert.R": "a 10^6-element array round-trips exactly and fast",
     "test-errors.R": "an unknown distribution is an error listing the valid names",
-    "test-mixture-models.R": "m$gmm fits from R: memberships, 1-based labels, summary, diagnostics",
+    "test-mixture-models.R": "m$dpmm finds the clusters; its members and methods are the fit's",
+    "test-fit-methods.R": "loo() and waic() are the loo package's objects and loo_compare() compares fits",
+    "test-input-errors.R": "the mixture methods check their data in R before Python runs",
 }
 
 RUNNER = r"""
 args <- commandArgs(trailingOnly = TRUE)
 library_dir <- args[[1]]; tests_dir <- args[[2]]; output <- args[[3]]
 .libPaths(c(library_dir, .libPaths()))
-for (needed in c("testthat", "jsonlite", "reticulate")) {
+for (needed in c("testthat", "jsonlite", "reticulate", "loo", "posterior", "png")) {
   if (!requireNamespace(needed, quietly = TRUE)) {
     stop("R package '", needed, "' is missing: run scripts/setup_r.sh", call. = FALSE)
   }
