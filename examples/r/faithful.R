@@ -56,5 +56,5 @@ print(table(component = cluster, long_eruption = faithful$eruptions > 3))
 
 args <- commandArgs(trailingOnly = TRUE)
 path <- if (length(args)) args[[1]] else "faithful.png"
-m$plot(X = scaled, sampler = m$sampler, path = path)
+plot(m, file = path, newdata = scaled)          # the last fit (a Gaussian mixture) over the points
 cat("figure (standardised units) written to", path, "\n")

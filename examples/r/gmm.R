@@ -49,5 +49,5 @@ cat(sprintf("adjusted Rand index against the true labels: %.3f\n", ari))
 
 args <- commandArgs(trailingOnly = TRUE)
 path <- if (length(args)) args[[1]] else "gmm_r.png"
-m$plot(X = X, sampler = m$sampler, path = path)
+plot(m, file = path, newdata = X)               # the last fit (a Gaussian mixture) over the points
 cat("figure written to", path, "\n")

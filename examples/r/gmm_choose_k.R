@@ -13,18 +13,24 @@
 library(bayesforge)
 
 m <- bf()
-scaled <- scale(faithful)
+scaled <- scale(faithful)                       # keeps the column names: eruptions, waiting
 
 selection <- m$choose_k(scaled, ks = 1:5, num_warmup = 500, num_samples = 500, num_chains = 4)
-print(selection$table[, c("K", "elpd_loo", "se_loo", "dse_loo", "bic", "max_r_hat", "converged")], digits = 4)
-cat(sprintf("selected K = %d by %s\n", selection$selected_k, selection$criterion))
+print(selection)                                # the K table and the selected K
 
-fit <- selection$best                           # also m's last fit: m$summary() shows it
-print(head(round(fit$predict_proba(), 3)))      # each eruption's probability of each cluster
-print(table(cluster = fit$predict()))           # 1-based cluster labels (column of predict_proba)
+fit <- selection$best                           # also m's last fit: summary(m) shows it
+print(fit)                                      # components: weight and mean of each
+print(summary(fit, var_names = c("weights", "mu")))  # rows weights[1], mu[1,eruptions], ...
+print(head(round(predict(fit, type = "prob"), 3)))   # each eruption's probability of each cluster
+print(table(cluster = predict(fit)))            # 1-based cluster labels (column of the probabilities)
+
+if (requireNamespace("loo", quietly = TRUE)) {  # the loo package's comparison of every K
+  fits <- selection$fits
+  print(loo::loo_compare(stats::setNames(lapply(fits, loo::loo), paste0("K=", names(fits)))))
+}
 
 out <- commandArgs(trailingOnly = TRUE)
 path <- if (length(out)) out[[1]] else "k_selection.png"
-selection$plot(path = path)
-fit$plot(path = sub("\\.png$", "_gmm.png", path))
+plot(selection, file = path)
+plot(fit, file = sub("\\.png$", "_gmm.png", path))
 cat("figures:", path, sub("\\.png$", "_gmm.png", path), "\n")
