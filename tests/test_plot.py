@@ -1,10 +1,12 @@
 """The GMM figures of bayesforge.plot, checked through their artists, on synthetic posterior draws (no fitting)."""
 import re
+import weakref
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 from matplotlib.collections import PathCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
@@ -54,7 +56,7 @@ def mixture():
 
 @pytest.fixture(scope="module")
 def figure(mixture):
-    return plot_mixture(*mixture)
+    return plot_mixture(*mixture, feature_names=["eruptions", "waiting"])
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +138,15 @@ def test_components_are_labelled_with_their_weight(main_axes):
 def test_uncertainty_panel_colours_points_by_membership_entropy_with_a_colorbar(mixture, figure):
     X, _, probabilities = mixture
     panel, = by_gid(figure.axes, "membership-uncertainty")
-    assert panel.get_title() == "membership uncertainty"
+    assert panel.get_title().startswith("membership uncertainty")
     scatter, = by_gid(panel.collections, "uncertainty")
     assert scatter.colorbar is not None and scatter.colorbar.ax in figure.axes
     values = np.asarray(scatter.get_array())
     assert values.shape == (len(X),)
-    assert values[MIDPOINT] > 0.5 and values[AT_CENTRE] < 0.05
-    assert np.argmax(values) == np.argmin(probabilities.max(axis=1))
+    entropy = scipy.stats.entropy(probabilities, axis=1) / np.log(3)
+    np.testing.assert_allclose(np.sort(values), np.sort(entropy), atol=1e-6)  # drawn most uncertain last
+    np.testing.assert_allclose(values[-1], entropy.max(), atol=1e-6)
+    assert entropy[MIDPOINT] > 0.5 and entropy[AT_CENTRE] < 0.05
 
 
 def test_axes_frame_the_data_even_when_a_faint_component_is_far_away(mixture, figure, main_axes):
@@ -156,10 +160,10 @@ def test_axes_frame_the_data_even_when_a_faint_component_is_far_away(mixture, fi
         assert low[1] - margin[1] <= y0 <= low[1] and high[1] <= y1 <= high[1] + margin[1]
 
 
-def test_title_is_the_given_one_or_says_what_is_drawn(mixture):
+def test_title_is_the_given_one_or_says_what_is_drawn(mixture, figure):
     X, draws, probabilities = mixture
+    assert figure.get_suptitle() == f"Gaussian mixture: K=3, N={len(X)}, D=2"
     assert plot_mixture(X, draws, probabilities, title="my mixture").get_suptitle() == "my mixture"
-    assert plot_mixture(X, draws, probabilities).get_suptitle() == f"Gaussian mixture: K=3, N={len(X)}, D=2"
 
 
 def test_negligible_weight_threshold_is_an_option(mixture):
@@ -185,12 +189,42 @@ def correlated_four_dimensional():
     return X, draws, membership_probabilities(draws, X)
 
 
-def test_four_dimensions_give_a_pair_grid_with_marginal_ellipses():
+FOUR_NAMES = ["alcohol", "flavanoids", "color_intensity", "proline"]
+
+
+@pytest.fixture(scope="module")
+def grid_figure():
+    return plot_mixture(*correlated_four_dimensional(), feature_names=FOUR_NAMES)
+
+
+@pytest.fixture(scope="module")
+def pca_case():
+    """8 dimensions, two overlapping components: some points are uncertain."""
+    rng = np.random.default_rng(3)
+    centres = rng.normal(0.0, 0.4, (2, 8))
+    draws = synthetic_draws(centres, np.array([0.6, 0.4]))
+    X = synthetic_data(centres, per_component=20)
+    probabilities = membership_probabilities(draws, X)
+    return X, draws, probabilities, plot_mixture(X, draws, probabilities)
+
+
+@pytest.fixture(scope="module")
+def line_case():
+    centres = np.array([[-3.0], [3.0]])
+    draws = synthetic_draws(centres, np.array([0.3, 0.7]))
+    X = synthetic_data(centres, per_component=25)
+    probabilities = membership_probabilities(draws, X)
+    return X, draws, probabilities, plot_mixture(X, draws, probabilities, feature_names=("eruptions",))
+
+
+def test_four_dimensions_give_a_pair_grid_with_marginal_ellipses(grid_figure):
     X, draws, probabilities = correlated_four_dimensional()
-    figure = plot_mixture(X, draws, probabilities)
+    figure = grid_figure
     panels = [a for a in figure.axes if (a.get_gid() or "").startswith("pair-")]
     histograms = [a for a in figure.axes if (a.get_gid() or "").startswith("histogram-")]
-    assert len(panels) == 4 * 3 // 2 and len(histograms) == 4 and len(figure.axes) == 10
+    assert len(panels) == 4 * 3 // 2 and len(histograms) == 4
+    assert len(by_gid(figure.axes, "key")) == len(by_gid(figure.axes, "membership-certainty")) == 1
+    assert len(figure.axes) == 12
     for panel in panels:
         assert len([p for p in panel.patches if isinstance(p, Ellipse)]) == 2 * draws.num_components
         assert len(by_gid(panel.collections, "points")[0].get_offsets()) == len(X)
@@ -209,25 +243,22 @@ def test_dims_selects_one_two_dimensional_view():
     figure = plot_mixture(X, draws, probabilities, dims=(3, 0))
     main, = by_gid(figure.axes, "mixture")
     assert by_gid(figure.axes, "membership-uncertainty")
-    assert main.get_xlabel() == "dimension 3" and main.get_ylabel() == "dimension 0"
+    assert_certainty_histogram(figure, probabilities)  # memberships are over all 4 dimensions
+    assert main.get_xlabel() == "x4" and main.get_ylabel() == "x1"  # default names: x1, x2, ...
     np.testing.assert_allclose(by_gid(main.collections, "points")[0].get_offsets(), X[:, [3, 0]])
     ellipse, = by_gid(main.patches, "ellipse-1-1sigma")
     np.testing.assert_allclose(ellipse.center, draws.means[:, 1, [3, 0]].mean(axis=0), atol=1e-5)
 
 
-def test_more_than_six_dimensions_give_a_pca_projection():
+def test_more_than_six_dimensions_give_a_pca_projection(pca_case):
     from sklearn.decomposition import PCA
 
-    rng = np.random.default_rng(3)
-    centres = rng.normal(0.0, 5.0, (2, 8))
-    draws = synthetic_draws(centres, np.array([0.6, 0.4]))
-    X = synthetic_data(centres, per_component=20)
-    figure = plot_mixture(X, draws, membership_probabilities(draws, X))
+    X, draws, _, figure = pca_case
     main, = by_gid(figure.axes, "mixture")
     assert "PCA projection" in figure.get_suptitle() and "PCA projection" in main.get_title()
-    assert main.get_xlabel().startswith("PC1 (") and main.get_xlabel().endswith("% var)")
-    assert main.get_ylabel().startswith("PC2 (")
     pca = PCA(n_components=2).fit(X)
+    share = np.round(100 * pca.explained_variance_ratio_).astype(int)
+    assert main.get_xlabel() == f"PC1 (explains {share[0]} %)" and main.get_ylabel() == f"PC2 (explains {share[1]} %)"
     np.testing.assert_allclose(np.abs(by_gid(main.collections, "points")[0].get_offsets()),
                                np.abs(pca.transform(X)), rtol=1e-6, atol=1e-6)
     ellipse, = by_gid(main.patches, "ellipse-0-1sigma")
@@ -240,11 +271,8 @@ def integral(y, x):
     return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
 
 
-def test_one_dimensional_mixture_is_drawn():
-    centres = np.array([[-3.0], [3.0]])
-    draws = synthetic_draws(centres, np.array([0.3, 0.7]))
-    X = synthetic_data(centres, per_component=25)
-    figure = plot_mixture(X, draws, membership_probabilities(draws, X))
+def test_one_dimensional_mixture_is_drawn(line_case):
+    X, _, _, figure = line_case
     main, = by_gid(figure.axes, "mixture")
     assert len(by_gid(main.collections, "points")[0].get_offsets()) == len(X)
     curves = {line.get_gid(): line for line in main.lines}
@@ -354,3 +382,329 @@ def test_k_selection_errors():
         plot_k_selection(k_table().drop(columns=["se_waic", "bic"]), selected_k=2)
     with pytest.raises(ValueError, match="selected_k=7 is not a K in the table"):
         plot_k_selection(k_table(), selected_k=7)
+
+
+# -- honest figures: nothing overlaps, every mark visible and explained -------------------------------------
+_RENDERED = weakref.WeakKeyDictionary()
+
+
+def rendered(figure):
+    """Draw the figure once, as saving it would (layout included), and return its renderer for extents."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if figure not in _RENDERED:
+        canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+        figure.draw_without_rendering()
+        _RENDERED[figure] = canvas.get_renderer()
+    return _RENDERED[figure]
+
+
+def text_boxes(figure, renderer):
+    """Every text that is drawn (tick labels only inside the view), as (text, extent with its box)."""
+    from matplotlib.text import Text
+
+    tick_labels, shown = set(), set()
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            slack = 1e-9 * (high - low)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                tick_labels.update({id(tick.label1), id(tick.label2)})
+                if low - slack <= tick.get_loc() <= high + slack:
+                    shown.update({id(tick.label1), id(tick.label2)})
+    boxes = []
+    for text in figure.findobj(Text):
+        if (id(text) in tick_labels and id(text) not in shown) or not text.get_visible() or not text.get_text().strip():
+            continue
+        patch = text.get_bbox_patch()
+        boxes.append((text, patch.get_window_extent(renderer) if patch is not None else text.get_window_extent(renderer)))
+    return boxes
+
+
+def assert_no_text_overlaps(figure):
+    renderer = rendered(figure)
+    boxes = text_boxes(figure, renderer)
+    extents = np.array([box.extents for _, box in boxes])  # x0, y0, x1, y1
+    x0, y0, x1, y1 = (extents[:, [i]] for i in range(4))
+    overlap = (x0 < x1.T) & (x0.T < x1) & (y0 < y1.T) & (y0.T < y1)
+    overlapping = [(boxes[i][0].get_text(), boxes[j][0].get_text()) for i, j in zip(*np.nonzero(np.triu(overlap, 1)))]
+    assert not overlapping
+    for axes in figure.axes:
+        markers = [line.get_window_extent(renderer) for line in axes.lines if (line.get_gid() or "").startswith("mean-")]
+        for text, box in boxes:
+            if (text.get_gid() or "").startswith("label-"):
+                assert not any(box.overlaps(marker) for marker in markers), text.get_text()
+    return renderer, boxes
+
+
+def crowded_mixture():
+    """Five components, three of them nearly on top of each other: naive labels would print over each other."""
+    centres = np.array([[0.0, 0.0], [0.4, 0.2], [0.2, -0.3], [6.0, 5.0], [-6.0, 4.0]])
+    draws = synthetic_draws(centres, np.full(5, 0.2), covariance=0.3 * np.eye(2), jitter=0.1)
+    X = synthetic_data(centres, per_component=40)
+    return X, draws, membership_probabilities(draws, X)
+
+
+@pytest.fixture(scope="module")
+def crowded():
+    X, draws, probabilities = crowded_mixture()
+    return X, draws, plot_mixture(X, draws, probabilities)
+
+
+@pytest.mark.parametrize("case", ["fixture", "crowded"])
+def test_labels_overlap_no_text_and_no_mean_marker(figure, crowded, case):
+    _, draws, figure = (None, synthetic_draws(CENTRES, WEIGHTS), figure) if case == "fixture" else crowded
+    renderer, boxes = assert_no_text_overlaps(figure)
+    main, = by_gid(figure.axes, "mixture")
+    frame = main.get_window_extent(renderer)
+    labels = [(t, box) for t, box in boxes if (t.get_gid() or "").startswith("label-")]
+    assert len(labels) == draws.num_components
+    for text, box in labels:
+        assert text.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)  # a white box behind the text
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+def test_labels_cover_few_points(crowded):
+    X, _, figure = crowded
+    renderer = rendered(figure)
+    main, = by_gid(figure.axes, "mixture")
+    points = main.transData.transform(X)
+    covered = 0
+    for text in main.texts:
+        if (text.get_gid() or "").startswith("label-"):
+            box = text.get_bbox_patch().get_window_extent(renderer)
+            covered += int(((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                            & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)).sum())
+    assert covered <= 0.05 * len(X)
+
+
+@pytest.mark.parametrize("layout", ["line", "grid", "pca"])
+def test_no_text_overlaps_in_other_layouts(line_case, grid_figure, pca_case, layout):
+    assert_no_text_overlaps({"line": line_case[-1], "grid": grid_figure, "pca": pca_case[-1]}[layout])
+
+
+def test_pair_grid_key_sits_in_its_own_axes_and_covers_no_panel(grid_figure):
+    figure = grid_figure
+    renderer = rendered(figure)
+    key, = by_gid(figure.axes, "key")
+    legend = key.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[:2] == ["component 0: weight 0.50", "component 1: weight 0.50"]
+    assert any("posterior draws of the mean" in t for t in texts) and any("ring: posterior mean" in t for t in texts)
+    extent = legend.get_window_extent(renderer)
+    for axes in figure.axes:
+        if axes is not key:
+            assert not extent.overlaps(axes.get_window_extent(renderer)), axes.get_gid()
+    assert [t.get_text() for t in figure.texts] == [figure.get_suptitle()]  # no free-floating caption
+
+
+def test_mean_draws_are_drawn_above_a_hollow_mean_marker(mixture, main_axes):
+    points, = by_gid(main_axes.collections, "points")
+    for k in range(3):
+        marker, = by_gid(main_axes.lines, f"mean-{k}")
+        cloud, = by_gid(main_axes.collections, f"mean-draws-{k}")
+        assert marker.get_markerfacecolor() == "none" and marker.get_marker() == "o"
+        assert cloud.get_zorder() > marker.get_zorder() > points.get_zorder()
+        ellipse, = by_gid(main_axes.patches, f"ellipse-{k}-1sigma")
+        assert cloud.get_zorder() > ellipse.get_zorder()
+        # darker than the component's colour, so the cloud shows over points of that colour
+        assert cloud.get_facecolors()[0][:3].sum() < 0.6 * np.asarray(ellipse.get_edgecolor()[:3]).sum()
+    title = main_axes.get_title()
+    assert "ring: posterior mean" in title and "posterior draws of the mean" in title
+
+
+def test_uncertainty_colours_span_the_observed_range_with_a_colourbar(mixture, figure):
+    _, _, probabilities = mixture
+    scatter, = by_gid(by_gid(figure.axes, "membership-uncertainty")[0].collections, "uncertainty")
+    values = np.asarray(scatter.get_array())
+    norm = scatter.norm
+    assert norm.vmin == pytest.approx(values.min()) and norm.vmax == pytest.approx(values.max())
+    assert norm(values.min()) == pytest.approx(0.0) and norm(values.max()) == pytest.approx(1.0)
+    # most points are almost certain: the scale stretches them apart instead of painting them one colour
+    typical = np.median(values)
+    assert norm(typical) > 2 * (typical - values.min()) / (values.max() - values.min())
+    assert scatter.colorbar is not None
+
+
+def test_uncertainty_scale_of_all_certain_points_is_the_full_zero_to_one_range():
+    from bayesforge.plot.style import uncertainty_norm
+
+    norm = uncertainty_norm(np.array([0.0, 1e-9, 2e-4]))
+    assert (norm.vmin, norm.vmax) == (0.0, 1.0)  # nothing to tell apart: no stretched noise
+    norm = uncertainty_norm(np.array([0.2, 0.3, 0.6]))
+    assert (norm.vmin, norm.vmax, norm(0.6)) == (0.2, 0.6, 1.0)
+
+
+def test_one_dimension_uncertainty_strip_uses_the_observed_range(line_case):
+    figure = line_case[-1]
+    strip, = by_gid(figure.axes, "membership-uncertainty")
+    scatter, = by_gid(strip.collections, "uncertainty")
+    values = np.asarray(scatter.get_array())
+    assert scatter.norm.vmin == pytest.approx(values.min()) and scatter.norm.vmax == pytest.approx(values.max())
+    assert scatter.colorbar is not None
+    main, = by_gid(figure.axes, "mixture")
+    renderer = rendered(figure)
+    main_box, strip_box = main.get_window_extent(renderer), strip.get_window_extent(renderer)
+    assert (main_box.x0, main_box.x1) == pytest.approx((strip_box.x0, strip_box.x1))  # shared x stays aligned
+
+
+def assert_certainty_histogram(figure, probabilities):
+    """The figure's certainty histogram counts every point and says how many have certainty below 0.9."""
+    histogram, = by_gid(figure.axes, "membership-certainty")
+    below = int((probabilities.max(axis=1) < 0.9).sum())
+    assert f"{below} of {len(probabilities)} points below 0.9" in histogram.get_title()
+    assert sum(bar.get_height() for bar in histogram.patches) == len(probabilities)
+    line, = by_gid(histogram.lines, "certainty-threshold")
+    assert set(line.get_xdata()) == {0.9}
+    return below
+
+
+def test_a_pair_grid_has_a_certainty_histogram():
+    rng = np.random.default_rng(7)
+    centres = rng.normal(0.0, 1.2, (2, 3))  # overlapping: some points are uncertain
+    draws = synthetic_draws(centres, np.array([0.5, 0.5]))
+    X = synthetic_data(centres, per_component=20)
+    probabilities = membership_probabilities(draws, X)
+    assert 0 < assert_certainty_histogram(plot_mixture(X, draws, probabilities), probabilities) < len(X)
+
+
+def test_a_pca_projection_has_an_uncertainty_panel_and_a_certainty_histogram(pca_case):
+    X, _, probabilities, figure = pca_case
+    assert 0 < assert_certainty_histogram(figure, probabilities) < len(X)
+    scatter, = by_gid(by_gid(figure.axes, "membership-uncertainty")[0].collections, "uncertainty")
+    assert scatter.colorbar is not None
+
+
+def is_grey(colour, tolerance=0.1):
+    rgb = np.asarray(colour)[:3]
+    return rgb.max() - rgb.min() < tolerance
+
+
+@pytest.mark.parametrize("k", [1, 8, 9, 10, 18, 19, 30])
+def test_component_palette_has_no_grey_and_no_repeats(k):
+    from bayesforge.plot.style import component_colours
+
+    colours = component_colours(k)
+    assert colours.shape == (k, 4)
+    assert not any(is_grey(c) for c in colours)
+    assert len({tuple(np.round(c, 3)) for c in colours}) == k
+
+
+def test_an_ordinary_eighth_component_is_not_grey_and_only_negligible_ones_are_dashed():
+    rng = np.random.default_rng(8)
+    centres = rng.uniform(-20, 20, (9, 2))
+    weights = np.r_[np.full(8, 0.124), 0.008]
+    draws = synthetic_draws(centres, weights, num_draws=10)
+    X = synthetic_data(centres[:8], per_component=5)
+    figure = plot_mixture(X, draws, membership_probabilities(draws, X))
+    main, = by_gid(figure.axes, "mixture")
+    for k in range(9):
+        ellipse, = by_gid(main.patches, f"ellipse-{k}-1sigma")
+        label, = by_gid(main.texts, f"label-{k}")
+        negligible = k == 8
+        assert not is_grey(ellipse.get_edgecolor())
+        assert (ellipse.get_linestyle() in ("--", "dashed")) == negligible
+        assert (ellipse.get_alpha() <= 0.3) == negligible
+        assert (label.get_bbox_patch().get_linestyle() in ("--", "dashed")) == negligible
+    points, = by_gid(main.collections, "points")
+    assert not any(is_grey(c) for c in points.get_facecolors())
+
+
+# -- axes named after the columns --------------------------------------------------------------------------
+def test_feature_names_name_the_axes_in_every_layout(figure, grid_figure, line_case):
+    for axes in by_gid(figure.axes, "mixture") + by_gid(figure.axes, "membership-uncertainty"):
+        assert (axes.get_xlabel(), axes.get_ylabel()) == ("eruptions", "waiting")  # default names: see dims
+
+    X, draws, probabilities = correlated_four_dimensional()
+    names, grid = FOUR_NAMES, grid_figure
+    assert [by_gid(grid.axes, f"pair-0-{row}")[0].get_ylabel() for row in (1, 2, 3)] == names[1:]
+    assert [a.get_xlabel() for a in grid.axes if a.get_xlabel() and "certainty" not in a.get_xlabel()] == names
+    marginal = plot_mixture(X, draws, probabilities, dims=(3, 1), feature_names=names)
+    main, = by_gid(marginal.axes, "mixture")
+    assert (main.get_xlabel(), main.get_ylabel()) == ("proline", "flavanoids")
+    assert "marginal in proline, flavanoids" in main.get_title()
+
+    strip, = by_gid(line_case[-1].axes, "membership-uncertainty")
+    assert strip.get_xlabel() == "eruptions"
+
+
+@pytest.mark.parametrize("names, error, message", [
+    (["a"], ValueError, r"feature_names must name the 2 columns of X, got 1"),
+    (["a", "b", "c"], ValueError, r"feature_names must name the 2 columns of X, got 3"),
+    ("ab", TypeError, r"feature_names must be a sequence of 2 column names, got str"),
+    ([1, 2], TypeError, r"feature_names must be strings"),
+])
+def test_bad_feature_names(mixture, names, error, message):
+    with pytest.raises(error, match=message):
+        plot_mixture(*mixture, feature_names=names)
+
+
+# -- k_selection.png: the selected K and every K that did not converge ----------------------------------------
+def k_table_with_trouble():
+    """K=4 collapsed (elpd −50 000, r̂ 3e5), K=5 not converged with the best elpd; K=3 is selected."""
+    table = pd.DataFrame({
+        "elpd_loo": [-420.0, -300.0, -280.0, -5.0e4, -276.0, -279.5], "se_loo": [10, 9, 9, 3e3, 9, 9.5],
+        "elpd_waic": [-419.0, -299.0, -279.0, -4.8e4, -275.0, -278.0], "se_waic": [10, 9, 9, 3e3, 9, 9.5],
+        "bic": [850.0, 620.0, 600.0, 1.0e5, 590.0, 660.0], "max_r_hat": [1.001, 1.004, 1.01, 3.2e5, 2.55, 1.02],
+    }, index=pd.Index([1, 2, 3, 4, 5, 6], name="K"))
+    table["status"] = ["converged", "converged", "converged", "collapsed", "not converged", "converged"]
+    table["converged"] = table["status"] == "converged"
+    return table
+
+
+def test_k_selection_marks_every_unconverged_k_and_never_draws_it_as_best():
+    figure = plot_k_selection(k_table_with_trouble(), selected_k=3)
+    elpd_axes, bic_axes, r_hat_axes = figure.axes
+    for axes in (elpd_axes, bic_axes, r_hat_axes):
+        assert {p.get_gid() for p in axes.patches} == {"flag-4", "flag-5"}
+        line, = by_gid(axes.lines, "selected-k")
+        assert set(line.get_xdata()) == {3}
+    loo = [c for c in elpd_axes.containers if isinstance(c, ErrorbarContainer)][0]
+    x, y = loo.lines[0].get_data()
+    np.testing.assert_allclose(x[np.isfinite(y)], [1, 2, 3, 6])  # the curve skips K=4 and K=5
+    bic, = by_gid(bic_axes.lines, "bic")
+    assert np.nanargmin(bic.get_ydata()) == 2  # K=5's lower BIC is not on the curve
+    hollow, = by_gid(bic_axes.lines, "bic-not-converged")
+    assert hollow.get_markerfacecolor() == "white" and list(hollow.get_xdata()) == [5.0]
+    assert "collapsed: K=4" in figure.get_suptitle() and "not converged: K=5" in figure.get_suptitle()
+    legend_texts = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert any(t.startswith("collapsed") for t in legend_texts) and "not converged" in legend_texts
+    assert_no_text_overlaps(figure)
+
+
+def test_k_selection_axes_ignore_a_collapsed_ks_numbers():
+    figure = plot_k_selection(k_table_with_trouble(), selected_k=3)
+    elpd_axes, bic_axes, r_hat_axes = figure.axes
+    low, high = elpd_axes.get_ylim()
+    assert low > -500 and high < -250  # not stretched to −50 000
+    assert bic_axes.get_ylim()[1] < 1000
+    assert r_hat_axes.get_ylim()[1] < 3.5  # r̂ of 3.2e5 drawn at the edge, 2.55 still readable
+    for axes, text in ((elpd_axes, "-50,000"), (bic_axes, "100,000"), (r_hat_axes, "320,000")):
+        off_scale, = by_gid(axes.texts, "off-scale-4")
+        assert off_scale.get_text() == text
+        triangle = by_gid(axes.lines, next(line.get_gid() for line in axes.lines
+                                           if (line.get_gid() or "").endswith("-off-scale")))[0]
+        assert triangle.get_xdata()[0] == pytest.approx(4.0) and axes.get_ylim()[0] <= triangle.get_ydata()[0] <= axes.get_ylim()[1]
+    limit, = by_gid(r_hat_axes.lines, "r-hat-limit")
+    assert set(limit.get_ydata()) == {1.1}
+
+
+@pytest.mark.parametrize("columns", [("status",), ("converged",)])
+def test_k_selection_reads_status_or_converged_alone(columns):
+    table = k_table_with_trouble()
+    table = table.drop(columns=[c for c in ("status", "converged") if c not in columns])
+    figure = plot_k_selection(table, selected_k=3)
+    assert {p.get_gid() for p in figure.axes[0].patches} == {"flag-4", "flag-5"}
+
+
+def test_k_selection_says_when_the_selected_k_did_not_converge():
+    table = k_table_with_trouble()
+    table["status"] = ["single chain"] * 6
+    table["converged"] = False
+    table["max_r_hat"] = np.nan
+    figure = plot_k_selection(table, selected_k=3)
+    assert "selected K=3 (single chain" in figure.get_suptitle()
+    loo = [c for c in figure.axes[0].containers if isinstance(c, ErrorbarContainer)][0]
+    assert not np.isfinite(loo.lines[0].get_ydata()).any()  # no K is drawn as the best curve
+    assert by_gid(figure.axes[2].texts, "r-hat-missing")
+    assert any("selected K=3 (single chain)" == t.get_text() for t in figure.legends[0].get_texts())
