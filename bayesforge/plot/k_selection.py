@@ -252,9 +252,9 @@ def _draw_unconverged(axes: Axes, data: _Table, values: np.ndarray, errors: np.n
         edge = high - 0.03 * (high - low) if above else low + 0.03 * (high - low)
         axes.plot(k + nudge, edge, marker="^" if above else "v", markersize=9, markerfacecolor="white",
                   color=_UNCONVERGED_MARKER_COLOUR, linestyle="none", gid=f"{gid}-off-scale", zorder=3)
-        if nudge == 0.0:  # one value label per K and panel
-            axes.annotate(_format_value(value), (k, edge), xytext=(9, 0), textcoords="offset points", fontsize=7,
-                          va="center", ha="left", color=_UNCONVERGED_MARKER_COLOUR, gid=f"off-scale-{data.label(k)}",
+        if nudge == 0.0:  # one value label per K and panel, left of the marker (WAIC's is nudged right)
+            axes.annotate(_format_value(value), (k, edge), xytext=(-8, 0), textcoords="offset points", fontsize=7,
+                          va="center", ha="right", color=_UNCONVERGED_MARKER_COLOUR, gid=f"off-scale-{data.label(k)}",
                           bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
                                 "alpha": 0.85})
 
