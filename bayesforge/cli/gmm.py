@@ -1,0 +1,215 @@
+"""``bayesforge gmm DATA.csv``: fit a Gaussian mixture to the numeric columns of a CSV file.
+
+Writes, into ``--out`` (default ``./gmm-<file stem>``): ``summary.csv``
+(posterior summary, one row per parameter), ``memberships.csv`` (one row per
+data row: ``row``, ``cluster``, ``p_0``..``p_{K-1}``, ``certainty``; rows and
+clusters numbered from 0, ``row`` i being the i-th data row of the file) and
+``gmm.png``; with ``--k auto`` also ``k_selection.csv`` and
+``k_selection.png``. Every check that can be made before fitting is made
+first: the file (``bayesforge.tabular``), K against the rows, the output
+folder, files an earlier run left there (``--overwrite``), another run
+writing there, the input being one of the outputs (see
+:mod:`bayesforge.cli.publish`).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .console import Console
+from .errors import CommandError
+from .interrupts import RunState
+from .options import add_output_options, add_sampler_options, k_option, positive_int, separator_option
+from .publish import Publication, folder_target
+from .report import count, diagnostics_line, print_table, r_hat_warning
+from .workspace import open_workspace
+
+__all__ = ["register", "run", "GMM_FILES", "SELECTION_FILES", "CRITERIA"]
+
+GMM_FILES = ("summary.csv", "memberships.csv", "gmm.png")
+SELECTION_FILES = ("k_selection.csv", "k_selection.png")
+CRITERIA = ("loo", "waic", "bic")
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``gmm`` command to the subcommands ``commands``."""
+    parser = commands.add_parser(
+        "gmm", parents=[common], help="fit a Gaussian mixture to the numeric columns of a CSV file",
+        description="Fit a Gaussian mixture to the numeric columns of a CSV file and write summary.csv, "
+                    "memberships.csv and gmm.png (with --k auto also k_selection.csv/png) into --out. Existing "
+                    "files are replaced only with --overwrite; nothing else in --out is touched.")
+    parser.add_argument("data", type=Path, help="CSV file (first line: the column names, unless --no-header)")
+    parser.add_argument("--k", type=k_option, default="auto", metavar="K|auto",
+                        help="number of components, or 'auto' to choose it from 1..KMAX (default auto)")
+    parser.add_argument("--kmax", type=positive_int, default=10, help="largest K tried by --k auto (default 10)")
+    parser.add_argument("--criterion", choices=CRITERIA, default="loo", help="how --k auto chooses K (default loo)")
+    parser.add_argument("--columns", default=None,
+                        help="comma-separated column names (or 0-based positions) to use; default: all columns")
+    parser.add_argument("--sep", type=separator_option, default=",",
+                        help="field separator: one character, 'tab' for a tab (default ',')")
+    parser.add_argument("--decimal", choices=(".", ","), default=".",
+                        help="decimal mark of the numbers (default '.'; ',' needs another --sep)")
+    parser.add_argument("--no-header", dest="header", action="store_false",
+                        help="the file has no header line: every line is data, columns are named x1, x2, ...")
+    add_output_options(parser, "folder for the output files (default: ./gmm-<name of the data file>)", None)
+    add_sampler_options(parser)
+    parser.set_defaults(run=run)
+
+
+@dataclass(frozen=True)
+class Components:
+    """What to fit: a given K, or "auto" over ``ks``."""
+
+    k: int | str
+    ks: range
+
+    @property
+    def auto(self) -> bool:
+        return self.k == "auto"
+
+    def describe(self, criterion: str) -> str:
+        return f"K = {self.ks.start}..{self.ks.stop - 1} (choosing by {criterion})" if self.auto else f"K={self.k}"
+
+
+def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
+    """The ``gmm`` command; returns the exit status (raises :class:`CommandError` for the user's mistakes)."""
+    data: Path = args.data
+    out = args.out if args.out is not None else Path(f"gmm-{data.stem}")
+    state.target = str(out)  # for "interrupted; nothing was written to <out>"
+    table = _read_table(data, args)
+    num_rows, num_columns = table.shape
+    console.say(f"data: {data} ({count(num_rows, 'row')} x {count(num_columns, 'column')}: "
+                f"{', '.join(map(str, table.columns))})")
+    components = _components(args.k, args.kmax, num_rows, data, console)
+    target = folder_target(out, GMM_FILES + (SELECTION_FILES if components.auto else ()))
+    with Publication(target, state, overwrite=args.overwrite, inputs=[data], command=f"bayesforge gmm {data}") as files:
+        m = open_workspace(args.platform, args.chains)
+        console.say(m.devices.describe())
+        fit, summary = _fit_and_report(m, table, components, args, console)
+        _write_outputs(fit, summary, num_rows, files.staging, components.auto)
+        written = files.publish()
+    for path in written:
+        note = " (rows and clusters numbered from 0)" if path.endswith("memberships.csv") else ""
+        console.say(f"wrote {path}{note}")
+    return 0
+
+
+def _read_table(path: Path, args: argparse.Namespace):
+    from bayesforge.tabular import read_numeric_csv
+
+    if args.decimal == args.sep:
+        raise CommandError(f"--decimal '{args.decimal}' is also the separator: with decimal commas pass another "
+                           "--sep, e.g. --sep ';'")
+    try:
+        return read_numeric_csv(path, args.columns, sep=args.sep, decimal=args.decimal, header=args.header)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _components(k: int | str, kmax: int, num_rows: int, path: Path, console: Console) -> Components:
+    """The K (or Ks) to fit to ``num_rows`` rows: K ≤ N; for auto N ≥ 2 and kmax clipped to N (with a note)."""
+    if k != "auto":
+        if num_rows < k:
+            raise CommandError(f"--k {k} needs at least {k} data rows (one per component), "
+                               f"but {path.name} has {num_rows}")
+        return Components(k, range(k, k + 1))
+    if num_rows < 2:
+        raise CommandError(f"--k auto needs at least 2 data rows to compare K, but {path.name} has {num_rows}")
+    if kmax > num_rows:
+        console.say(f"note: --kmax {kmax} is more than the {num_rows} data rows; trying K = 1..{num_rows}")
+        kmax = num_rows
+    return Components("auto", range(1, kmax + 1))
+
+
+def _progress_line(console: Console, criterion: str) -> Callable[[int, Any, int, int], None]:
+    """The ``on_fit`` callback: one line per K as it finishes."""
+
+    def report(k: int, fit: Any, index: int, total: int) -> None:
+        diagnostics = fit.diagnostics
+        if criterion == "bic":
+            score = f"BIC {fit.bic():.1f}"
+        else:
+            result = fit.loo() if criterion == "loo" else fit.waic()
+            score = f"elpd_{criterion} {float(getattr(result, f'elpd_{criterion}')):.1f} (se {float(result.se):.1f})"
+        console.progress(f"K={k} ({index}/{total}): {diagnostics['seconds']:.0f} s, max r_hat "
+                         f"{diagnostics['max_r_hat']:.2f}, {count(int(diagnostics['divergences']), 'divergence')}, "
+                         f"{score}")
+
+    return report
+
+
+def _fit_and_report(m: Any, table: Any, components: Components, args: argparse.Namespace, console: Console):
+    """Fit, print the K table (auto), K, the summary and the diagnostics; returns (fit, summary)."""
+    console.progress(f"fitting {components.describe(args.criterion)}: {args.chains} chains x "
+                     f"{args.warmup}+{args.samples} draws")
+    options: dict[str, Any] = {"ks": components.ks, "criterion": args.criterion} if components.auto else {}
+    if components.auto and not console.quiet:
+        options["on_fit"] = _progress_line(console, args.criterion)
+    started = time.perf_counter()
+    try:
+        fit = m.gmm(table, K=components.k, num_warmup=args.warmup, num_samples=args.samples,
+                    num_chains=args.chains, seed=args.seed, progress_bar=console.progress_bar, **options)
+    except ValueError as error:
+        raise CommandError(f"cannot fit the mixture: {error}") from None
+    if components.auto:
+        _report_selection(fit.selection, console)
+        console.say(f"all fits took {time.perf_counter() - started:.1f} s")
+    else:
+        console.say(f"K={fit.K}")
+    summary = fit.summary(round_to="none")  # full precision in the file; printed to 4 digits
+    print_table(summary, console)
+    console.say(diagnostics_line(fit.diagnostics, args.chains, args.warmup, args.samples))
+    warning = r_hat_warning(int(fit.K), fit.diagnostics)
+    if warning:
+        console.warning(warning)
+    return fit, summary
+
+
+def _selection_rule(criterion: str) -> str:
+    if criterion == "bic":
+        return "the lowest BIC"
+    return f"the smallest K whose elpd_{criterion} is within one standard error of the difference from the best"
+
+
+def _report_selection(selection: Any, console: Console) -> None:
+    wanted = ["elpd_loo", "se_loo", "elpd_waic", "se_waic", "bic", "max_r_hat", "divergences", "status"]
+    table = selection.table
+    print_table(table[[column for column in wanted if column in table.columns]], console, "K")
+    console.say(f"K={selection.selected_k} chosen by {selection.criterion} ({_selection_rule(selection.criterion)})")
+
+
+def memberships_table(probabilities: Any):
+    """One row per data row: ``row`` and ``cluster`` (both from 0), ``p_0``.., ``certainty``.
+
+    >>> import numpy as np
+    >>> memberships_table(np.array([[0.9, 0.1], [0.2, 0.8]]))
+       row  cluster  p_0  p_1  certainty
+    0    0        0  0.9  0.1        0.9
+    1    1        1  0.2  0.8        0.8
+    """
+    import numpy as np
+    import pandas as pd
+
+    table = pd.DataFrame({"row": np.arange(len(probabilities)), "cluster": probabilities.argmax(axis=1)})
+    for component in range(probabilities.shape[1]):
+        table[f"p_{component}"] = probabilities[:, component]
+    table["certainty"] = probabilities.max(axis=1)
+    return table
+
+
+def _write_outputs(fit: Any, summary: Any, num_rows: int, folder: Path, auto: bool) -> None:
+    """Write every output file of ``fit`` into the staging ``folder``."""
+    import matplotlib.pyplot as plt
+
+    summary.to_csv(folder / "summary.csv", index_label="parameter")
+    probabilities = fit.predict_proba()
+    if probabilities.shape[0] != num_rows:
+        raise RuntimeError(f"predict_proba gave {probabilities.shape[0]} rows for {num_rows} data rows")
+    memberships_table(probabilities).to_csv(folder / "memberships.csv", index=False, float_format="%.6g")
+    plt.close(fit.plot(path=folder / "gmm.png"))
+    if auto:
+        fit.selection.table.to_csv(folder / "k_selection.csv", index_label="K")
+        plt.close(fit.selection.plot(path=folder / "k_selection.png"))

@@ -1,0 +1,77 @@
+"""Command-line option types and the option groups the commands share (checked by argparse, before any work)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["positive_int", "k_option", "seed_option", "separator_option", "add_common_options",
+           "add_sampler_options", "add_output_options", "SEED_LIMIT", "PLATFORMS"]
+
+#: Seeds are 0 .. 2**32 − 1 (what ``jax.random.PRNGKey`` takes without overflowing, on every platform).
+SEED_LIMIT = 2 ** 32
+PLATFORMS = ("cpu", "gpu", "tpu")
+
+
+def positive_int(text: str) -> int:
+    """A whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def k_option(text: str) -> int | str:
+    """A number of components ≥ 1, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1 or 'auto', got {text!r}") from None
+
+
+def seed_option(text: str) -> int:
+    """A seed in 0 .. 2**32 − 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {SEED_LIMIT - 1}, got {text}")
+    return value
+
+
+def separator_option(text: str) -> str:
+    """One character (``tab`` or ``\\t`` for a tab)."""
+    from bayesforge.tabular import check_separator
+
+    try:
+        return check_separator(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected one character such as ',' ';' or 'tab', got {text!r}") from None
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar and no progress lines (results, warnings and errors still shown)")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an internal error")
+
+
+def add_sampler_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--chains", type=positive_int, default=4, help="number of chains (default 4)")
+    parser.add_argument("--warmup", type=positive_int, default=500, help="warmup draws per chain (default 500)")
+    parser.add_argument("--samples", type=positive_int, default=500, help="draws per chain (default 500)")
+    parser.add_argument("--seed", type=seed_option, default=0,
+                        help=f"random seed of the sampler, 0..{SEED_LIMIT - 1} (default 0)")
+    parser.add_argument("--platform", choices=PLATFORMS, default=None,
+                        help="device platform (default: a GPU or TPU when JAX sees one, else the CPU)")
+
+
+def add_output_options(parser: argparse.ArgumentParser, out_help: str, default: Path | None) -> None:
+    parser.add_argument("--out", type=Path, default=default, help=out_help)
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace output files left by an earlier run (only the files this run writes; "
+                             "nothing else is touched)")

@@ -1,0 +1,41 @@
+"""Tables and diagnostics as a command prints them (plain ASCII, so any terminal encoding shows them)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .console import Console
+
+__all__ = ["print_table", "count", "diagnostics_line", "r_hat_warning", "R_HAT_WARNING"]
+
+#: Above this the chains disagree enough to warn.
+R_HAT_WARNING = 1.05
+
+
+def count(number: int, noun: str) -> str:
+    """``count(1, "row")`` → ``'1 row'``, ``count(2, "row")`` → ``'2 rows'``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def print_table(table: Any, console: Console, index_label: str | None = None) -> None:
+    """A pandas table on stdout, every row and column, numbers to 4 significant digits."""
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 30, "display.width", 200,
+                           "display.float_format", "{:.4g}".format):
+        console.say(table.rename_axis(index_label) if index_label else table)
+
+
+def diagnostics_line(diagnostics: dict, chains: int, warmup: int, samples: int) -> str:
+    """One line: chains × draws, time, chain method, divergences, max r_hat, min ESS."""
+    return (f"diagnostics: {chains} chains x {warmup}+{samples} draws in {diagnostics['seconds']:.1f} s "
+            f"({diagnostics['chain_method']}); divergences: {int(diagnostics['divergences'])}; "
+            f"max r_hat: {diagnostics['max_r_hat']:.3f}; min ESS bulk: {diagnostics['min_ess_bulk']:.0f}")
+
+
+def r_hat_warning(k: int, diagnostics: dict) -> str | None:
+    """The warning for chains that disagree (max r_hat above :data:`R_HAT_WARNING`), or None."""
+    max_r_hat = diagnostics["max_r_hat"]
+    if not max_r_hat > R_HAT_WARNING:
+        return None
+    return (f"K={k}: max r_hat {max_r_hat:.3f} > {R_HAT_WARNING}: the chains disagree; the results are not "
+            "reliable (try more --warmup/--samples, or another K)")
