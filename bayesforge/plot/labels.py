@@ -19,7 +19,7 @@ False
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -51,7 +51,6 @@ class LabelSpec:
     colour: Any
     gid: str
     faint: bool = False  # a negligible component: faint text, dashed box
-    style: dict = field(default_factory=dict)
 
 
 def renderer_of(figure: Figure):
@@ -111,7 +110,7 @@ def _annotation(spec: LabelSpec) -> Annotation:
            "alpha": 0.85, "linestyle": "--" if spec.faint else "-"}
     text = spec.axes.annotate(spec.text, spec.anchor, xytext=(0, 0), textcoords="offset points",
                               fontsize=LABEL_FONTSIZE, bbox=box, alpha=0.55 if spec.faint else 1.0, zorder=6,
-                              annotation_clip=False, gid=spec.gid, **spec.style)
+                              annotation_clip=False, gid=spec.gid)
     text.set_in_layout(False)
     return text
 
