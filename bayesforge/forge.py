@@ -44,6 +44,7 @@ class BayesForge:
         self.ml = MachineLearning()
         self._data_on_model: dict[str, Any] = {}
         self._posterior: Posterior | None = None
+        self._failure: str | None = None  # why the last fit failed, if it did
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -85,50 +86,68 @@ class BayesForge:
         labels, which ``m.sampler`` always has). Extra keywords go to ``numpyro.infer.NUTS`` (e.g. ``init_strategy``,
         ``max_tree_depth``, ``dense_mass``). Returns ``m``.
         """
-        kwargs = match_arguments(model, self._data_on_model)
-        self._posterior = Posterior.sample(
-            model, kwargs, self.devices, relabel=relabel,
-            num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
-            chain_method=chain_method, seed=seed, progress_bar=progress_bar,
-            target_accept_prob=target_accept_prob, thinning=thinning, **nuts,
-        )
+        with self._fitting():
+            kwargs = match_arguments(model, self._data_on_model)
+            self._posterior = Posterior.sample(
+                model, kwargs, self.devices, relabel=relabel,
+                num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
+                chain_method=chain_method, seed=seed, progress_bar=progress_bar,
+                target_accept_prob=target_accept_prob, thinning=thinning, **nuts,
+            )
         return self
+
+    @contextlib.contextmanager
+    def _fitting(self):
+        """A fit: if it raises, no earlier fit's results stay behind (m.summary() etc. say it failed)."""
+        try:
+            yield
+        except BaseException as error:
+            self._posterior = None
+            self._failure = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            raise
+        self._failure = None
 
     # -- library models -------------------------------------------------------------------------
     def gmm(self, data: Any, K: Any = 8, **options: Any) -> "MixtureFit":
-        """Fit the seed's Gaussian mixture to N×D ``data`` (``K="auto"``: choose K); see :func:`bayesforge.models.gmm.fit`.
+        """Fit a Gaussian mixture to N×D ``data`` (``K="auto"``: choose K); see :func:`bayesforge.models.gmm.fit`.
 
         Returns a :class:`~bayesforge.models.result.MixtureFit`; the fit also becomes
         this object's last fit (``m.summary()``, ``m.plot(X=data)``, ``m.posteriors``).
+        ``m.data_on_model`` and ``m.ml.results`` are left as they were.
         """
         from .models import gmm
 
-        return self._adopt(gmm.fit(self, data, K, **options))
+        with self._fitting():
+            return self._adopt(gmm.fit(self, data, K, **options))
 
     def choose_k(self, data: Any, ks: Any = range(1, 11), criterion: str = "loo", **options: Any) -> "KSelection":
         """Fit the GMM for each K in ``ks``; a table of LOO, WAIC, BIC and the selected K.
 
-        See :func:`bayesforge.models.gmm.choose_k`; the selected fit becomes this object's last fit.
+        See :func:`bayesforge.models.gmm.choose_k` (``on_fit=`` reports each K's fit as it
+        finishes); the selected fit becomes this object's last fit.
         """
         from .models import gmm
 
-        selection = gmm.choose_k(self, data, ks=ks, criterion=criterion, **options)
-        self._adopt(selection.best)
+        with self._fitting():
+            selection = gmm.choose_k(self, data, ks=ks, criterion=criterion, **options)
+            self._adopt(selection.best)
         return selection
 
     def dpmm(self, data: Any, T: Any = 20, **options: Any) -> "MixtureFit":
         """Fit a truncated Dirichlet-process mixture of Gaussians; see :func:`bayesforge.models.dpmm.fit`."""
         from .models import dpmm
 
-        return self._adopt(dpmm.fit(self, data, T, **options))
+        with self._fitting():
+            return self._adopt(dpmm.fit(self, data, T, **options))
 
     def _adopt(self, result: "MixtureFit") -> "MixtureFit":
         self._posterior = result.posterior
-        self._data_on_model = dict(result.posterior.model_kwargs)
         return result
 
     def _fitted(self, what: str) -> Posterior:
         if self._posterior is None:
+            if self._failure is not None:
+                raise RuntimeError(f"m.{what}: the last fit failed: {self._failure}")
             raise RuntimeError(f"m.{what} needs a fitted model: call m.fit(model) first")
         return self._posterior
 
@@ -147,8 +166,12 @@ class BayesForge:
         """The last fit as a :class:`~bayesforge.posterior.Posterior`."""
         return self._fitted("posterior")
 
-    def summary(self, round_to: Any = 2, hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
-        """Summary table of the last fit (ArviZ): mean, sd, HDI, ESS bulk/tail, r̂."""
+    def summary(self, round_to: Any = "auto", hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
+        """Summary table of the last fit (ArviZ): mean, sd, HDI, MCSE, ESS bulk/tail, r̂.
+
+        ``round_to="auto"`` rounds to significant figures (readable in any unit, MCSE
+        included); an int rounds to that many decimals; ``None`` keeps every digit.
+        """
         return self._fitted("summary()").summary(round_to=round_to, hdi_prob=hdi_prob, var_names=var_names)
 
     def to_arviz(self):
@@ -164,8 +187,15 @@ class BayesForge:
             raise ValueError("sampler must be the sampler of this object's last fit (m.sampler)")
         return plot_gmm(X, posterior, path=path, **options)
 
+    @property
+    def is_main_process(self) -> bool:
+        """True in the process that writes files: process 0 of a distributed fit, or the only one."""
+        from .distributed import is_main_process
+
+        return is_main_process()
+
     def __repr__(self) -> str:
-        state = "not fitted"
+        state = "not fitted" if self._failure is None else "last fit failed"
         if self._posterior is not None:
             mcmc = self._posterior.mcmc
             name = getattr(self._posterior.model, "__name__", "model")
@@ -174,11 +204,16 @@ class BayesForge:
         return f"<BayesForge {state}; {devices}>"
 
 
-def bf(platform: str | None = None, cores: Any = None, x64: bool = False) -> BayesForge:
+def bf(platform: str | None = None, cores: Any = None, x64: bool = False, distributed: Any = None) -> BayesForge:
     """Create a BayesForge workspace.
 
     ``platform``: ``None`` (JAX's default), ``"cpu"``, ``"gpu"`` or ``"tpu"``.
     ``cores``: host devices for parallel chains on the CPU (set only before JAX
     starts; default: enough for the default 4 chains). ``x64``: fit in float64.
+    ``distributed``: one fit over the rows of several processes (README "Many
+    machines"): ``True`` (the cluster's environment: SLURM, Open MPI, ...) or
+    ``{"coordinator_address": "host:port", "num_processes": P, "process_id": i}``;
+    each process then passes only its own rows, and only ``m.is_main_process``
+    should write files.
     """
-    return BayesForge(_device.configure(platform=platform, cores=cores, x64=x64))
+    return BayesForge(_device.configure(platform=platform, cores=cores, x64=x64, distributed=distributed))

@@ -7,6 +7,9 @@
 (2, 2)
 >>> sorted(ml.results)
 ['centroids', 'inertia', 'labels', 'model']
+
+:func:`kmeans` is the same without storing anything (what the library models use,
+so fitting a mixture never changes ``m.ml.results``).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from sklearn.cluster import KMeans
 
 from .interop import as_int
 
-__all__ = ["MachineLearning", "as_data_matrix"]
+__all__ = ["MachineLearning", "as_data_matrix", "kmeans"]
 
 
 def as_data_matrix(data: Any, name: str = "data") -> np.ndarray:
@@ -40,6 +43,32 @@ def as_data_matrix(data: Any, name: str = "data") -> np.ndarray:
     return array
 
 
+def kmeans(data: Any, n_clusters: Any, random_state: Any = 0, **kmeans_options: Any) -> dict[str, Any]:
+    """k-means (scikit-learn's ``KMeans``, best of ``n_init=10`` starts) on N×D ``data``.
+
+    Returns ``centroids`` (K×D), ``labels`` (N,), ``inertia`` and the fitted
+    scikit-learn ``model``; stores nothing.
+
+    >>> import numpy as np
+    >>> sorted(kmeans(np.r_[np.zeros((3, 1)), np.ones((3, 1))], 2)["centroids"].ravel().tolist())
+    [0.0, 1.0]
+    """
+    matrix = as_data_matrix(data)
+    k = as_int(n_clusters, "n_clusters", minimum=1)
+    if k > matrix.shape[0]:
+        raise ValueError(f"n_clusters={k} is more than the {matrix.shape[0]} points in data")
+    # n_init=10, not scikit-learn's "auto" (one k-means++ start): on the seed data one start
+    # lands in a local optimum (inertia 978 vs 678, ARI 0.85 vs 0.96) that the GMM then inherits.
+    options = {"n_init": 10, **kmeans_options}
+    fitted = KMeans(n_clusters=k, random_state=as_int(random_state, "random_state"), **options).fit(matrix)
+    return {
+        "centroids": fitted.cluster_centers_,
+        "labels": fitted.labels_,
+        "inertia": float(fitted.inertia_),
+        "model": fitted,
+    }
+
+
 class MachineLearning:
     """Per-``bf()`` machine-learning helpers; ``results`` holds the last result."""
 
@@ -47,23 +76,10 @@ class MachineLearning:
         self.results: dict[str, Any] = {}
 
     def KMEANS(self, data: Any, n_clusters: Any, random_state: Any = 0, **kmeans_options: Any) -> dict[str, Any]:
-        """k-means (scikit-learn's ``KMeans``, best of ``n_init=10`` starts) on N×D ``data``.
+        """k-means (:func:`kmeans`) on N×D ``data``; the result is also kept in ``self.results``.
 
-        Returns, and keeps in ``self.results``: ``centroids`` (K×D), ``labels``
-        (N,), ``inertia`` and the fitted scikit-learn ``model``.
+        Returns ``centroids`` (K×D), ``labels`` (N,), ``inertia`` and the fitted
+        scikit-learn ``model``.
         """
-        matrix = as_data_matrix(data)
-        k = as_int(n_clusters, "n_clusters", minimum=1)
-        if k > matrix.shape[0]:
-            raise ValueError(f"n_clusters={k} is more than the {matrix.shape[0]} points in data")
-        # n_init=10, not scikit-learn's "auto" (one k-means++ start): on the seed data one start
-        # lands in a local optimum (inertia 978 vs 678, ARI 0.85 vs 0.96) that the GMM then inherits.
-        options = {"n_init": 10, **kmeans_options}
-        fitted = KMeans(n_clusters=k, random_state=as_int(random_state, "random_state"), **options).fit(matrix)
-        self.results = {
-            "centroids": fitted.cluster_centers_,
-            "labels": fitted.labels_,
-            "inertia": float(fitted.inertia_),
-            "model": fitted,
-        }
+        self.results = kmeans(data, n_clusters, random_state=random_state, **kmeans_options)
         return self.results

@@ -3,7 +3,7 @@
 ``m.fit`` keeps one :class:`Posterior`; ``m.summary()``, ``m.to_arviz()`` and
 ``m.posteriors`` read it::
 
-    m.summary(round_to=2, hdi_prob=0.89)      # pandas DataFrame
+    m.summary(hdi_prob=0.89)                  # pandas DataFrame, rounded to significant figures
     m.to_arviz().log_likelihood                # pointwise, for LOO / WAIC
 
 When the model observes a Gaussian mixture, :meth:`Posterior.relabelled`
@@ -22,13 +22,14 @@ import pandas as pd
 from numpyro.infer import MCMC
 
 from .device import Devices
+from .distributed import process_count, shared_rows
 from .interop import as_int
 from .relabel import MixtureLayout, find_mixture_layout, label_permutations, permute_components
 
 if TYPE_CHECKING:
     import arviz as az
 
-__all__ = ["Posterior", "arviz"]
+__all__ = ["Posterior", "arviz", "round_summary"]
 
 #: Points (evenly spaced through the data) whose memberships decide the relabelling.
 RELABEL_POINTS = 500
@@ -66,8 +67,11 @@ class Posterior:
 
         if not isinstance(relabel, bool):
             raise TypeError(f"relabel must be True or False, got {relabel!r}")
-        return cls(mcmc=run_nuts(model, model_kwargs, devices, **options), model=model,
-                   model_kwargs=dict(model_kwargs), devices=devices, relabel_pending=relabel)
+        posterior = cls(mcmc=run_nuts(model, model_kwargs, devices, **options), model=model,
+                        model_kwargs=dict(model_kwargs), devices=devices, relabel_pending=relabel)
+        if relabel and process_count() > 1:
+            posterior.by_chain()  # relabelling gathers points from every process: all of them now, together
+        return posterior
 
     @property
     def layout(self) -> MixtureLayout | None:
@@ -115,7 +119,7 @@ class Posterior:
             stacked = {k: v.reshape((-1,) + v.shape[2:]) for k, v in by_chain.items()}
             total = len(next(iter(stacked.values())))
             mixture = gaussian_mixture_draws(self.model, self.model_kwargs, stacked, max_draws=total)
-            points = layout.observed[np.unique(np.linspace(0, len(layout.observed) - 1, RELABEL_POINTS).astype(int))]
+            points = shared_rows(layout.observed, RELABEL_POINTS)  # evenly spaced, from every process's rows
             permutations = label_permutations(memberships_per_draw(mixture, points))
         relabelled = dict(by_chain)
         for site, axis in layout.component_axes.items():
@@ -148,14 +152,63 @@ class Posterior:
             return self._idata
         return arviz().from_dict(posterior=self.by_chain())
 
-    def summary(self, round_to: Any = 2, hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
-        """ArviZ summary table: mean, sd, HDI, MCSE, ESS bulk/tail and r̂ for every parameter."""
+    def summary(self, round_to: Any = "auto", hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
+        """ArviZ summary table: mean, sd, HDI, MCSE, ESS bulk/tail and r̂ for every parameter.
+
+        ``round_to``: ``"auto"`` (see :func:`round_summary`), a number of decimals,
+        or ``None`` / ``"none"`` for unrounded numbers.
+        """
         if not 0 < float(hdi_prob) < 1:
             raise ValueError(f"hdi_prob must be strictly between 0 and 1, got {hdi_prob!r}")
-        if round_to is not None and round_to != "none":
-            round_to = as_int(round_to, "round_to", minimum=0)
+        rounding = _check_round_to(round_to)
         with warnings.catch_warnings():
             # r̂ of a constant (e.g. the unit diagonal of a Cholesky factor) is NaN, which the table shows.
             warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
-            return arviz().summary(self._draws_by_chain(), group="posterior", var_names=var_names,
-                                   round_to=round_to, hdi_prob=float(hdi_prob))
+            table = arviz().summary(self._draws_by_chain(), group="posterior", var_names=var_names,
+                                    round_to="none", hdi_prob=float(hdi_prob))
+        return round_summary(table, rounding)
+
+
+#: Significant figures of "auto" rounding, by column: estimates, their Monte Carlo standard errors.
+ESTIMATE_DIGITS, MCSE_DIGITS = 4, 2
+
+
+def _check_round_to(round_to: Any) -> Any:
+    if round_to is None or (isinstance(round_to, str) and round_to in ("auto", "none", "None")):
+        return None if round_to in (None, "none", "None") else "auto"
+    if isinstance(round_to, str):
+        raise ValueError(f"round_to must be 'auto', a number of decimals, or None/'none' for raw numbers, got {round_to!r}")
+    return as_int(round_to, "round_to", minimum=0)
+
+
+def _significant(values: pd.Series, digits: int) -> pd.Series:
+    return values.map(lambda value: float(f"{value:.{digits}g}") if np.isfinite(value) else value)
+
+
+def round_summary(table: pd.DataFrame, round_to: Any = "auto") -> pd.DataFrame:
+    """A summary table rounded for reading, in any unit.
+
+    ``"auto"``: estimates (mean, sd, HDI bounds) to 4 significant figures, MCSEs to 2,
+    ESS to whole numbers, r̂ to 2 decimals, so a posterior in units of 1e-6 does not
+    round to 0. An int: that many decimals in every column (ArviZ's ``round_to``).
+    ``None``: unchanged.
+
+    >>> table = pd.DataFrame({"mean": [2.345678e-6], "mcse_mean": [1.234e-9], "ess_bulk": [812.6], "r_hat": [1.0042]})
+    >>> round_summary(table).iloc[0].tolist()
+    [2.346e-06, 1.2e-09, 813.0, 1.0]
+    """
+    if round_to is None:
+        return table
+    if round_to != "auto":
+        return table.round(round_to)
+    rounded = table.copy()
+    for column in rounded.columns:
+        if column.startswith("mcse"):
+            rounded[column] = _significant(rounded[column], MCSE_DIGITS)
+        elif column.startswith("ess"):
+            rounded[column] = rounded[column].round(0)
+        elif column == "r_hat":
+            rounded[column] = rounded[column].round(2)
+        else:
+            rounded[column] = _significant(rounded[column], ESTIMATE_DIGITS)
+    return rounded

@@ -1,4 +1,5 @@
-"""m.fit: argument matching, reproducibility, diagnostics, errors, independence of workspaces."""
+"""m.fit: argument matching, reproducibility, diagnostics, errors, failed fits, summaries, independence of workspaces."""
+import re
 import warnings
 
 import numpy as np
@@ -53,6 +54,7 @@ def test_summary_is_an_arviz_table(m):
     for column in ["mean", "sd", "hdi_5.5%", "hdi_94.5%", "ess_bulk", "ess_tail", "r_hat"]:
         assert column in table.columns
     assert table.loc["mu", "r_hat"] <= 1.05
+    assert (table["mcse_mean"] > 0).all()  # significant figures, not 2 decimals that make an MCSE of 0.003 read 0.0
     assert m.summary(round_to=3, hdi_prob=0.5).columns[2] == "hdi_25%"
 
 
@@ -116,6 +118,51 @@ def test_data_on_model_must_be_a_mapping_and_model_callable(m):
         m.data_on_model = [1, 2]
     with pytest.raises(TypeError, match="model must be a callable"):
         m.fit("model")
+
+
+def _posterior_of(m, draws):
+    from bayesforge.posterior import Posterior
+
+    return Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices, samples_by_chain=draws)
+
+
+def test_summary_rounds_to_significant_figures_in_any_unit(m):
+    rng = np.random.default_rng(0)
+    posterior = _posterior_of(m, {"tiny": rng.normal(2.5e-6, 1e-8, (2, 500)), "huge": rng.normal(3e7, 1e5, (2, 500))})
+    table = posterior.summary()
+    assert table.loc["tiny", "mean"] == pytest.approx(2.5e-6, rel=1e-3) and table.loc["tiny", "mcse_mean"] > 0
+    mcse = table.loc["tiny", "mcse_mean"]
+    assert mcse == float(f"{mcse:.2g}") and table.loc["tiny", "sd"] == float(f"{table.loc['tiny', 'sd']:.4g}")
+    assert table.loc["huge", "sd"] == pytest.approx(1e5, rel=0.1) and float(table.loc["huge", "ess_bulk"]).is_integer()
+    assert posterior.summary(round_to=2).loc["tiny", "mcse_mean"] == 0  # a number of decimals still works
+    raw = posterior.summary(round_to=None)
+    assert raw.loc["huge", "mean"] != round(raw.loc["huge", "mean"], 6)
+    with pytest.raises(ValueError, match="round_to must be 'auto', a number of decimals, or None"):
+        posterior.summary(round_to="sig")
+
+
+def test_a_failed_fit_leaves_no_stale_results(m):
+    m.data_on_model = {"y": Y}
+    m.fit(normal_model_for(m), num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
+
+    def broken(y):
+        raise FloatingPointError("the model broke")
+
+    with pytest.raises(FloatingPointError):
+        m.fit(broken)
+    reads = {"summary()": lambda: m.summary(), "posteriors": lambda: m.posteriors, "sampler": lambda: m.sampler,
+             "to_arviz()": lambda: m.to_arviz(), "plot()": lambda: m.plot(np.c_[Y, Y]), "posterior": lambda: m.posterior}
+    for name, read in reads.items():
+        with pytest.raises(RuntimeError, match=rf"^m\.{re.escape(name)}: the last fit failed: FloatingPointError: "
+                                               "the model broke$"):
+            read()
+    assert "last fit failed" in repr(m)
+    with pytest.raises(ValueError, match="column 1 has the same value"):  # a library fit that fails, likewise
+        m.gmm(np.c_[Y, np.ones_like(Y)], K=2)
+    with pytest.raises(RuntimeError, match="the last fit failed: ValueError: data: column 1 has the same value"):
+        m.summary()
+    m.fit(normal_model_for(m), num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
+    assert list(m.summary().index) == ["mu", "sigma"]  # the next fit that succeeds is the last fit
 
 
 def test_results_before_fitting_say_what_to_do(m):

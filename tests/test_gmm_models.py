@@ -145,6 +145,7 @@ def test_gmm_in_one_line_recovers_the_clusters(seed_fit):
     # the fit is m's last fit: m.summary() is the relabelled table
     assert m.posterior is fit.posterior
     assert list(fit.summary().index[:2]) == ["weights[0]", "weights[1]"]
+    assert fit.feature_names is None  # a plain array has no column names
     np.testing.assert_allclose(m.posteriors["mu"].mean(axis=0), fit.posterior.draws["mu"].mean(axis=0))
 
 
@@ -167,7 +168,7 @@ def test_loo_waic_and_bic(seed_fit):
     _, fit, data, _ = seed_fit
     loo, waic = fit.loo(), fit.waic()
     assert loo.elpd_loo < 0 and abs(loo.elpd_loo - waic.elpd_waic) < 5
-    log_likelihood = fit.to_arviz().log_likelihood["obs"].sum("obs_dim_0")
+    log_likelihood = fit.posterior.to_arviz().log_likelihood["obs"].sum("obs_dim_0")
     parameters = 7 + 8 * 2 + 8 * 3
     assert fit.num_parameters == parameters
     np.testing.assert_allclose(fit.bic(), -2 * float(log_likelihood.max()) + parameters * np.log(300), rtol=1e-6)
@@ -190,16 +191,23 @@ def test_gmm_on_one_feature_and_one_component(m):
 
 # -- choosing K -------------------------------------------------------------------------------------------
 
-def test_choose_k_selects_8_on_the_seed_data(m, tmp_path):
+def test_k_auto_selects_8_on_the_seed_data(m, tmp_path):
     data, labels = seed_data(500)
-    selection = m.choose_k(data, num_warmup=150, num_samples=150, num_chains=2)
+    reported = []
+    fit = m.gmm(data, K="auto", num_warmup=150, num_samples=150, num_chains=2,
+                on_fit=lambda k, fit, index, total: reported.append((k, fit.K, index, total)))
+    assert reported == [(k, k, k, 10) for k in range(1, 11)]
+    selection = fit.selection
     table = selection.table
     assert list(table.index) == list(range(1, 11)) and table.index.name == "K"
-    assert {"elpd_loo", "se_loo", "elpd_waic", "se_waic", "bic", "dse_loo", "max_r_hat"} <= set(table.columns)
-    assert selection.criterion == "loo" and selection.selected_k == 8, table
+    assert {"elpd_loo", "se_loo", "elpd_waic", "se_waic", "bic", "dse_loo", "max_r_hat", "converged",
+            "status"} <= set(table.columns)
+    assert selection.criterion == "loo" and selection.selected_k == 8 and fit.K == 8, table
+    assert table.loc[8, "status"] == "converged" and table.loc[8, "converged"]
     assert table["bic"].idxmin() in (7, 8)  # BIC (max log-likelihood of the draws) is close between 7 and 8 here
-    assert selection.best.K == 8 and selection.best.selection is selection
-    assert m.posterior is selection.best.posterior  # m.summary() shows the selected fit
+    # no back-pointer cycle: the selection's own fits carry no selection
+    assert selection.best.posterior is fit.posterior and all(f.selection is None for f in selection.fits.values())
+    assert m.posterior is fit.posterior  # m.summary() shows the selected fit
     figure = selection.plot(path=tmp_path / "k.png")
     assert (tmp_path / "k.png").read_bytes()[:4] == b"\x89PNG" and len(figure.axes) >= 2
 
@@ -215,6 +223,7 @@ def test_dpmm_finds_the_number_of_clusters(m):
     counts = np.bincount(fit.occupied_clusters(), minlength=21)
     assert counts.argmax() == 8, counts
     assert "alpha" in fit.summary().index
+    assert fit.num_parameters == 19 + 1 + 20 * 2 + 20 * 3  # sticks, α, means, covariances: not a 20-component GMM's
     weights = fit.weights
     assert np.all(np.diff(np.sort(weights)[::-1][:8]) <= 0) and weights[np.argsort(weights)[:10]].sum() < 0.02
 
@@ -245,52 +254,3 @@ def test_bad_input_is_a_clear_error_naming_the_argument(m, call, error, message)
     data, _ = seed_data(20)
     with pytest.raises(error, match=message):
         call(m, data)
-
-
-# -- the selection rule, on stand-in fits with known pointwise log-likelihoods ---------------------------
-
-class _StandInFit:
-    """What select_k reads from a fit: pointwise log-likelihood, diagnostics, BIC."""
-
-    def __init__(self, mean_log_likelihood, r_hat, seed):
-        from bayesforge.posterior import arviz
-
-        rng = np.random.default_rng(seed)
-        pointwise = mean_log_likelihood + rng.normal(0, 0.05, size=(2, 100, 200))
-        self.idata = arviz().from_dict(posterior={"x": rng.normal(size=(2, 100))}, log_likelihood={"obs": pointwise})
-        self.diagnostics = {"max_r_hat": r_hat, "divergences": 0, "seconds": 1.0}
-        self.selection = None
-
-    def to_arviz(self):
-        return self.idata
-
-    def loo(self):
-        from bayesforge.posterior import arviz
-
-        return arviz().loo(self.idata, pointwise=True)
-
-    def waic(self):
-        from bayesforge.posterior import arviz
-
-        return arviz().waic(self.idata, pointwise=True)
-
-    def bic(self):
-        return -2.0 * float(self.idata.log_likelihood["obs"].sum("obs_dim_0").max())
-
-
-def test_selection_takes_the_smallest_k_within_one_se_among_converged_fits():
-    from bayesforge.models.selection import select_k
-
-    rng = np.random.default_rng(0)
-    base = rng.normal(-2.0, 0.5, size=200)
-    fits = {1: _StandInFit(base - 1.0, 1.01, 1), 2: _StandInFit(base, 1.01, 2),
-            3: _StandInFit(base + 0.002 + rng.normal(0, 0.3, size=200), 1.01, 3), 4: _StandInFit(base + 0.5, 2.3, 4)}
-    with pytest.warns(RuntimeWarning, match=r"K = \[4\]: chains did not converge"):
-        selection = select_k(fits, "loo")
-    assert selection.selected_k == 2  # 3 is better by less than its SE, 4 far better but did not converge
-    assert selection.table["converged"].tolist() == [True, True, True, False]
-    dse = selection.table["dse_loo"]
-    assert np.isnan(dse[4]) and min(dse[2], dse[3]) == 0.0 and 2 < max(dse[2], dse[3]) < 8
-    fits[4] = _StandInFit(base + 0.5, 1.02, 4)
-    assert select_k(fits, "waic").selected_k == 4  # converged and clearly better
-    assert select_k(fits, "bic").selected_k == 4

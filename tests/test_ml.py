@@ -32,3 +32,12 @@ def test_kmeans_is_reproducible_and_accepts_data_frames(m):
 def test_kmeans_bad_input(m, data, k, error, match):
     with pytest.raises(error, match=match):
         m.ml.KMEANS(data, n_clusters=k)
+
+
+def test_kmeans_function_stores_nothing(m):
+    from bayesforge.ml import kmeans
+
+    kept = m.ml.KMEANS(DATA, n_clusters=2)
+    result = kmeans(DATA * 1e6, n_clusters=3)
+    assert m.ml.results is kept and result["centroids"].shape == (3, 2)
+    np.testing.assert_array_equal(kmeans(DATA, 2)["centroids"], kept["centroids"])

@@ -1,20 +1,211 @@
-"""What fitting any library mixture shares: chains started at given values, timing, the result object."""
+"""What every library mixture shares: the data checks, priors in each column's own unit, the covariance floor,
+chains started at given values, warnings about one K, and the result object.
+
+Units. The library models (``m.gmm``, ``m.choose_k``, ``m.dpmm``) observe the data
+exactly as given and put every prior relative to each column's spread: with
+column j's mean x̄_j and standard deviation s_j, a component's mean has a Normal
+prior of scale s_j (:data:`MEAN_PRIOR_SCALE` · s_j around its k-means centroid in
+the GMM, s_j around x̄_j in the DPMM) and its per-column scale a HalfCauchy(s_j)
+prior. NUTS moves the means in units of s_j (:class:`ScaledNormal`) and the scales
+on the log scale, so the sampler sees the same problem whatever the unit. Measured
+in other units (a column multiplied by c), the fit's means, covariances and draws
+are multiplied accordingly and the clusters are the same; the log-likelihood, and
+with it LOO, WAIC and BIC, is that of the data as given (it moves by −N log c,
+the Jacobian of the change of unit), so criteria compare fits of the same data.
+
+Covariance floor. Like scikit-learn's ``reg_covar``, ``reg_covar`` (default
+:data:`REG_COVAR`) times each column's variance is added to the diagonal of every
+component's covariance: Σ_k = diag(σ_k) C_k diag(σ_k) + reg_covar · diag(s²),
+so no component can collapse onto a point. ``fit.covariances`` include it.
+
+Precision. Data are refused before fitting, with an error naming the column, when
+a column has no spread (:func:`prepare_data`), or when the fit's float type
+(float32, or float64 with ``bf(x64=True)``) cannot carry it: deviations whose
+squares overflow, a spread so small that variances underflow, or values so large
+against their spread that the float type rounds them by more than 1 % of it.
+
+>>> import numpy as np
+>>> prepare_data(np.c_[np.arange(4.0), np.ones(4)], x64=False)
+Traceback (most recent call last):
+...
+ValueError: data: column 1 has the same value (1) in every row: a Gaussian mixture needs spread in every column; drop that column
+"""
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any, Callable, Mapping
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
+import numpyro
+import numpyro.distributions as npd
+from numpyro.distributions import constraints
+from numpyro.distributions.transforms import AffineTransform, biject_to
 
+from ..distributed import column_moments, same_in_every_process
 from ..interop import as_int
+from ..ml import as_data_matrix
 from ..posterior import Posterior
 from .result import MixtureFit
 
-__all__ = ["SAMPLING_DEFAULTS", "component_scale_tril", "fit_mixture", "observe_gaussian_mixture"]
+__all__ = ["SAMPLING_DEFAULTS", "REG_COVAR", "MEAN_PRIOR_SCALE", "MixtureData", "ScaledNormal", "check_on_fit",
+           "check_reg_covar", "component_means", "component_scale_tril", "describe_column", "fit_mixture",
+           "floored_scale_tril", "observe_gaussian_mixture", "prefixed_warnings", "prepare_data"]
 
 #: Defaults of every library mixture fit; any of them, and any ``m.fit`` / NUTS option, can be passed.
 SAMPLING_DEFAULTS = {"num_warmup": 1000, "num_samples": 1000, "num_chains": 4, "seed": 0, "progress_bar": False,
                      "max_draws": 400}
+#: Default covariance floor, relative to each column's variance (scikit-learn's ``reg_covar`` default, there absolute).
+REG_COVAR = 1e-6
+#: Prior scale of a GMM component's mean around its k-means centroid, in units of the column's sd.
+MEAN_PRIOR_SCALE = 1.0
+#: Squares of deviations (and of the component scales around them) must stay this far below the float's largest value,
+OVERFLOW_MARGIN = 1e6
+#: and a column's variance this far above its smallest normal value (room for the covariance floor's 1e-6 and more).
+UNDERFLOW_MARGIN = 1e8
+#: Largest rounding of a column's values by the float type, as a share of the column's sd.
+RESOLUTION = 1e-2
+
+
+# -- the data ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MixtureData:
+    """Checked N×D data for a library mixture: the matrix, column names, and each column's mean and sd (> 0)."""
+
+    matrix: np.ndarray
+    feature_names: tuple[str, ...] | None
+    location: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def standardised(self) -> np.ndarray:
+        """(x − mean) / sd per column."""
+        return (self.matrix - self.location) / self.scale
+
+
+def describe_column(j: int, names: tuple[str, ...] | None) -> str:
+    """``"column 2"``, or ``"column 2 ('height')"`` when the data had column names (numbered from 0)."""
+    return f"column {j}" if names is None else f"column {j} ({names[j]!r})"
+
+
+def prepare_data(data: Any, *, x64: bool, name: str = "data") -> MixtureData:
+    """``data`` checked for a library mixture fit in float64 (``x64``) or float32; see the module docstring.
+
+    A pandas DataFrame keeps its column names (``feature_names``). Errors name
+    the column, numbered from 0.
+
+    >>> prepare_data([[0.0, 1.0], [2.0, 5.0]], x64=False).scale.tolist()
+    [1.0, 2.0]
+    """
+    columns = getattr(data, "columns", None)
+    names = tuple(str(c) for c in columns) if columns is not None else None
+    matrix = as_data_matrix(data, name)
+    location, scale = column_moments(matrix)  # over every process's rows when distributed
+    flat = np.flatnonzero(np.ptp(matrix, axis=0) == 0)
+    if len(flat) == matrix.shape[1]:
+        raise ValueError(f"{name}: all {matrix.shape[0]} rows are the same point (every column, from "
+                         f"{describe_column(0, names)} on, has a single value): there is nothing to cluster")
+    if len(flat):
+        j = int(flat[0])
+        raise ValueError(f"{name}: {describe_column(j, names)} has the same value ({matrix[0, j]:.6g}) in every row: "
+                         "a Gaussian mixture needs spread in every column; drop that column")
+    _check_precision(matrix, location, scale, names, x64, name)
+    return MixtureData(matrix=matrix, feature_names=names, location=location, scale=scale)
+
+
+def _check_precision(matrix, location, scale, names, x64: bool, name: str) -> None:
+    dtype = np.dtype(np.float64 if x64 else np.float32)
+    info = np.finfo(dtype)
+    x64_hint = "" if x64 else ", or fit in float64 with bf(x64=True)"
+    largest = np.abs(matrix).max(axis=0)
+    deviation = np.abs(matrix - location).max(axis=0)
+    with np.errstate(over="ignore"):
+        too_large = (largest > info.max / OVERFLOW_MARGIN) | (deviation**2 > info.max / OVERFLOW_MARGIN)
+    too_small = scale**2 < info.tiny * UNDERFLOW_MARGIN
+    coarse = info.eps * largest > RESOLUTION * scale
+    for j in range(matrix.shape[1]):
+        column = describe_column(j, names)
+        if too_large[j]:
+            raise ValueError(
+                f"{name}: {column} is too large for {dtype} (values up to {largest[j]:.3g}, sd {scale[j]:.3g}): the "
+                f"fit squares deviations of that size, which overflow {dtype} (largest {info.max:.3g}); "
+                f"divide it by a power of ten{x64_hint}")
+        if too_small[j]:
+            raise ValueError(
+                f"{name}: {column} varies too little for {dtype} (sd {scale[j]:.3g}): its variances underflow "
+                f"{dtype} (smallest normal {info.tiny:.3g}); multiply it by a power of ten{x64_hint}")
+        if coarse[j]:
+            raise ValueError(
+                f"{name}: {column} is too far from zero for its spread in {dtype}: values up to {largest[j]:.3g} "
+                f"are rounded by up to {info.eps * largest[j]:.2g}, more than {RESOLUTION:.0%} of its sd "
+                f"{scale[j]:.3g}; subtract an offset such as its mean{x64_hint}")
+
+
+def check_reg_covar(reg_covar: Any) -> float:
+    """``reg_covar`` as a float ≥ 0, or an error naming it."""
+    if isinstance(reg_covar, bool) or not isinstance(reg_covar, (int, float, np.integer, np.floating)):
+        raise TypeError(f"reg_covar must be a number >= 0 (relative to each column's variance), got {reg_covar!r}")
+    value = float(reg_covar)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"reg_covar must be a finite number >= 0 (relative to each column's variance), got {reg_covar!r}")
+    return value
+
+
+def check_on_fit(on_fit: Any) -> Callable[..., Any] | None:
+    """``on_fit`` (called as ``on_fit(k, fit, index, total)``) if callable or None, else a TypeError."""
+    if on_fit is not None and not callable(on_fit):
+        raise TypeError(f"on_fit must be a function on_fit(k, fit, index, total) or None, got {type(on_fit).__name__}")
+    return on_fit
+
+
+# -- priors in the data's units ------------------------------------------------------------------------------
+class _AffineReal(constraints.Constraint):
+    """The real numbers, with (x − loc) / scale as their unconstrained coordinate."""
+
+    event_dim = 0
+
+    def __init__(self, loc, scale):
+        self.loc, self.scale = loc, scale
+
+    def __call__(self, x):
+        import jax.numpy as jnp
+
+        return jnp.isfinite(x)
+
+    def feasible_like(self, prototype):
+        import jax.numpy as jnp
+
+        return jnp.broadcast_to(jnp.asarray(self.loc, dtype=jnp.result_type(prototype)), jnp.shape(prototype))
+
+    def tree_flatten(self):
+        return (self.loc, self.scale), (("loc", "scale"), {})
+
+
+@biject_to.register(_AffineReal)
+def _unit_free_coordinate(constraint: _AffineReal) -> AffineTransform:
+    return AffineTransform(constraint.loc, constraint.scale)
+
+
+class ScaledNormal(npd.Normal):
+    """``Normal(loc, scale)`` that NUTS samples as (x − loc) / scale: the same geometry in any unit.
+
+    NumPyro samples a real-valued site as it is, so its step size and mass matrix
+    (regularised towards an absolute 1e-3) would depend on the data's unit.
+
+    >>> ScaledNormal(1e6, 2e5).support(3e6).item()
+    True
+    """
+
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self):
+        return _AffineReal(self.loc, self.scale)
+
+
+def component_means(centre, spread, name: str = "mu"):
+    """Inside the components plate: the site ``name``, means ~ Normal(centre, spread) per column (event: D)."""
+    return numpyro.sample(name, ScaledNormal(centre, spread).to_event(1))
 
 
 def component_scale_tril(m, sigma, D: int):
@@ -23,6 +214,24 @@ def component_scale_tril(m, sigma, D: int):
         return sigma[..., None]
     Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
     return sigma[..., None] * Lcorr
+
+
+def floored_scale_tril(m, sigma, scale, reg_covar: float, D: int):
+    """Inside the components plate: the Cholesky factor of diag(σ) C diag(σ) + reg_covar · diag(scale²).
+
+    C = L Lᵀ with L ~ LKJ(1) ("Lcorr", for D ≥ 2). Computed in units of ``scale``
+    (σ / scale), then rows multiplied by it: float32 never squares the data's unit.
+    """
+    import jax.numpy as jnp
+
+    standard = sigma / scale
+    if D == 1:
+        return (scale * jnp.sqrt(standard**2 + reg_covar))[..., None]
+    Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
+    factor = standard[..., None] * Lcorr
+    if reg_covar:
+        factor = jnp.linalg.cholesky(factor @ jnp.swapaxes(factor, -1, -2) + reg_covar * jnp.eye(D))
+    return scale[:, None] * factor
 
 
 def observe_gaussian_mixture(m, weights, mu, scale_tril, data) -> None:
@@ -35,6 +244,31 @@ def observe_gaussian_mixture(m, weights, mu, scale_tril, data) -> None:
     )
 
 
+# -- fitting ---------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def prefixed_warnings(prefix: str) -> Iterator[None]:
+    """Issue the warnings raised inside again, with ``prefix`` (e.g. ``"K=5: "``) before their message.
+
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     with prefixed_warnings("K=5: "):
+    ...         warnings.warn("3 divergent transitions", RuntimeWarning)
+    >>> str(caught[0].message)
+    'K=5: 3 divergent transitions'
+    """
+    recorded: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                recorded = list(caught)
+    finally:  # also when the fit fails: its warnings may say why
+        for warning in recorded:
+            warnings.warn_explicit(f"{prefix}{warning.message}", warning.category, warning.filename, warning.lineno)
+
+
 def fit_mixture(
     m,
     model: Callable[..., Any],
@@ -42,15 +276,18 @@ def fit_mixture(
     initial_values: Callable[[int], Mapping[str, np.ndarray]],
     *,
     kind: str,
+    data: MixtureData,
+    num_parameters: int,
     summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
     **options: Any,
 ) -> MixtureFit:
-    """Fit ``model(**model_kwargs)`` with NUTS on ``m.devices`` and wrap it as a :class:`MixtureFit`.
+    """Fit ``model(data=data.matrix, **model_kwargs)`` with NUTS on ``m.devices`` and wrap it as a :class:`MixtureFit`.
 
     ``options``: :data:`SAMPLING_DEFAULTS` overridden by what is given, and any other
     ``m.fit`` / NUTS option. ``max_draws`` posterior draws (evenly spaced) serve
     memberships and the figure. Chains start at ``initial_values(seed)`` (called
-    only when no ``init_strategy`` is given).
+    only when no ``init_strategy`` is given). ``num_parameters``: the model's free
+    parameters, for BIC.
     """
     fit_options = {**SAMPLING_DEFAULTS, **options}
     draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
@@ -58,12 +295,14 @@ def fit_mixture(
         import jax.numpy as jnp
         from numpyro.infer import init_to_value
 
-        # jnp arrays: NumPyro's inverse transforms index them with traced indices under pmap.
-        start = initial_values(as_int(fit_options["seed"], "seed"))
-        values = {name: jnp.asarray(value) for name, value in start.items()}
+        start = same_in_every_process(initial_values(as_int(fit_options["seed"], "seed")), check=False)
+        # jnp arrays (NumPyro's inverse transforms index them with traced indices under pmap), made in the
+        # fit's precision: float32 start values in a float64 fit break NumPyro's transforms (lax.scatter).
+        with m.devices.context():
+            values = {name: jnp.asarray(value) for name, value in start.items()}
         fit_options["init_strategy"] = init_to_value(values=values)
     started = time.perf_counter()
-    posterior = Posterior.sample(model, dict(model_kwargs), m.devices, **fit_options)
-    return MixtureFit(posterior=posterior, data=np.asarray(model_kwargs["data"]),
-                      seconds=time.perf_counter() - started, kind=kind, max_draws=draws_kept,
-                      summary_sites=summary_sites)
+    posterior = Posterior.sample(model, {"data": data.matrix, **model_kwargs}, m.devices, **fit_options)
+    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
+                      max_draws=draws_kept, summary_sites=summary_sites, feature_names=data.feature_names,
+                      parameter_count=num_parameters)

@@ -1,14 +1,18 @@
 """Dirichlet-process mixture of Gaussians, truncated stick-breaking: a GMM that infers how many clusters.
 
-Model (T components, the truncation; D dimensions; data scale s_d, mean x̄):
+Model (T components, the truncation; D dimensions; column means x̄ and sds s):
 concentration α ~ Gamma(1, 1); sticks v_t ~ Beta(1, α), t < T; weights
 w_t = v_t ∏_{j<t} (1 − v_j), the last taking what is left; per component
-μ_t ~ N(x̄, diag(s²)), σ_t ~ HalfCauchy(s), L_t ~ LKJ(1); the label is summed out.
-The number of occupied clusters has a posterior (:meth:`MixtureFit.occupied_clusters`).
+μ_t ~ N(x̄, diag(s²)) (sampled in units of s), σ_t ~ HalfCauchy(s), L_t ~ LKJ(1),
+covariance diag(σ_t) L_t L_tᵀ diag(σ_t) + reg_covar · diag(s²); the label is summed out.
+Every prior is in the columns' own units, so the unit of the data does not change the
+clusters (see :mod:`bayesforge.models.common`). The number of occupied clusters has
+a posterior (:meth:`MixtureFit.occupied_clusters`). For BIC the model has
+(T − 1) sticks + α + T·D means + T·D(D+1)/2 covariance parameters (:func:`num_parameters`).
 
 >>> from bayesforge import bf
 >>> m = bf(platform="cpu")
->>> model = dpmm_model(m)            # model(data, T, prior_mean, prior_scale), for m.fit
+>>> model = dpmm_model(m)            # model(data, T, location, scale, reg_covar), for m.fit
 >>> fit(m, [[0.0, 1.0], [1.0, 2.0]], T=1)
 Traceback (most recent call last):
 ...
@@ -21,11 +25,11 @@ from typing import Any, Callable
 import numpy as np
 
 from ..interop import as_int
-from ..ml import as_data_matrix
-from .common import component_scale_tril, fit_mixture, observe_gaussian_mixture
+from .common import (REG_COVAR, MixtureData, check_reg_covar, component_means, fit_mixture, floored_scale_tril,
+                     observe_gaussian_mixture, prepare_data)
 from .result import MixtureFit
 
-__all__ = ["DEFAULT_TRUNCATION", "dpmm_model", "fit", "initial_values", "stick_breaking_weights"]
+__all__ = ["DEFAULT_TRUNCATION", "dpmm_model", "fit", "initial_values", "num_parameters", "stick_breaking_weights"]
 
 #: Components of the truncated process; the issue asks for at least 15.
 DEFAULT_TRUNCATION = 20
@@ -46,22 +50,33 @@ def stick_breaking_weights(sticks):
 
 
 def dpmm_model(m) -> Callable[..., Any]:
-    """The truncated stick-breaking DPMM with ``m.dist``: ``model(data, T, prior_mean, prior_scale)``."""
-    import jax.numpy as jnp
+    """The truncated stick-breaking DPMM with ``m.dist``: ``model(data, T, location, scale, reg_covar)``.
 
-    def dpmm(data, T, prior_mean, prior_scale):
+    ``location`` and ``scale``: the columns' means and standard deviations.
+    """
+
+    def dpmm(data, T, location, scale, reg_covar=REG_COVAR):
         D = data.shape[1]
         alpha = m.dist.gamma(1.0, 1.0, name="alpha")
         with m.dist.plate("sticks", T - 1):
             v = m.dist.beta(1.0, alpha, name="v")
         w = m.dist.deterministic("weights", stick_breaking_weights(v))
         with m.dist.plate("components", T):
-            mu = m.dist.multivariate_normal(loc=prior_mean, covariance_matrix=jnp.diag(prior_scale**2), name="mu")
-            sigma = m.dist.half_cauchy(prior_scale, event=1, name="sigma")
-            scale_tril = component_scale_tril(m, sigma, D)
+            mu = component_means(location, scale)
+            sigma = m.dist.half_cauchy(scale, event=1, name="sigma")
+            scale_tril = floored_scale_tril(m, sigma, scale, reg_covar, D)
         observe_gaussian_mixture(m, w, mu, scale_tril, data)
 
     return dpmm
+
+
+def num_parameters(T: int, D: int) -> int:
+    """Free parameters of the truncated DPMM: (T − 1) sticks + α + T·D means + T·D(D+1)/2 covariance parameters.
+
+    >>> num_parameters(20, 2)
+    120
+    """
+    return (T - 1) + 1 + T * D + T * D * (D + 1) // 2
 
 
 #: Points used to find the starting clusters (scikit-learn EM); more add time, not information.
@@ -71,7 +86,8 @@ INIT_POINTS = 20_000
 def initial_values(data: np.ndarray, T: int, random_state: int = 0) -> dict[str, np.ndarray]:
     """Where chains start: the BIC-best scikit-learn ``GaussianMixture`` with up to T − 1 components.
 
-    Its components, heaviest first, give the means, per-dimension scales and
+    Fitted to the standardised columns (scikit-learn's ``reg_covar`` is absolute),
+    its components, heaviest first, give the means, per-dimension scales and
     sticks (v_t = w_t / (1 − Σ_{j<t} w_j)); the spare components start at the
     data's mean and scale with a tiny weight; α starts at 1, correlations at the
     identity. (Starting from scikit-learn's variational DP mixture instead, two
@@ -79,8 +95,11 @@ def initial_values(data: np.ndarray, T: int, random_state: int = 0) -> dict[str,
     """
     from sklearn.mixture import GaussianMixture
 
+    location = data.mean(axis=0)
+    spread = np.where(data.std(axis=0) > 0, data.std(axis=0), 1.0)
     rng = np.random.default_rng(random_state)
     subset = data if len(data) <= INIT_POINTS else data[rng.choice(len(data), INIT_POINTS, replace=False)]
+    subset = (subset - location) / spread
     candidates = [
         GaussianMixture(n_components=k, covariance_type="full", n_init=2, random_state=random_state).fit(subset)
         for k in range(1, min(T - 1, len(subset)) + 1)
@@ -92,12 +111,11 @@ def initial_values(data: np.ndarray, T: int, random_state: int = 0) -> dict[str,
     weights = np.concatenate([best.weights_[order] * (1 - 1e-3), np.full(spare, 1e-3 / spare)])
     left = 1.0 - np.concatenate([[0.0], np.cumsum(weights)[:-1]])
     sticks = np.clip(weights[:-1] / np.clip(left[:-1], 1e-12, None), 1e-4, 1 - 1e-4)
-    spread = np.where(data.std(axis=0) > 0, data.std(axis=0), 1.0)
-    scales = np.sqrt(np.diagonal(best.covariances_[order], axis1=-2, axis2=-1))
+    scales = spread * np.sqrt(np.diagonal(best.covariances_[order], axis1=-2, axis2=-1))
     values = {
         "alpha": np.array(1.0),
         "v": sticks,
-        "mu": np.concatenate([best.means_[order], np.broadcast_to(data.mean(axis=0), (spare, d))]),
+        "mu": np.concatenate([location + spread * best.means_[order], np.broadcast_to(location, (spare, d))]),
         "sigma": np.concatenate([np.maximum(scales, 0.01 * spread), np.broadcast_to(spread, (spare, d))]),
     }
     if d > 1:
@@ -109,24 +127,30 @@ def fit(
     m,
     data: Any,
     T: Any = DEFAULT_TRUNCATION,
+    *,
+    reg_covar: Any = REG_COVAR,
     **options: Any,
 ) -> MixtureFit:
-    """Fit the truncated DPMM with ``T`` components to N×D ``data``.
+    """Fit the truncated DPMM with ``T`` components to N×D ``data`` (an array or a pandas DataFrame).
 
     Returns a :class:`~bayesforge.models.result.MixtureFit` (memberships over the T
     components, relabelled summary with ``alpha``, ``occupied_clusters()``). Chains
-    start from :func:`initial_values` unless ``init_strategy`` is given. ``options``
-    as for :func:`bayesforge.models.gmm.fit` (``num_warmup``, ``num_samples``,
-    ``num_chains``, ``seed``, ``max_draws``, NUTS options).
+    start from :func:`initial_values` unless ``init_strategy`` is given.
+    ``reg_covar`` and ``options`` as for :func:`bayesforge.models.gmm.fit`
+    (``num_warmup``, ``num_samples``, ``num_chains``, ``seed``, ``max_draws``, NUTS options).
     """
-    matrix = as_data_matrix(data, "data")
+    prepared = prepare_data(data, x64=m.devices.x64)
+    floor = check_reg_covar(reg_covar)
     truncation = as_int(T, "T")
     if truncation < 2:
         raise ValueError(f"T must be at least 2, got {truncation}")
-    scale = matrix.std(axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    model_kwargs = {"data": matrix, "T": truncation, "prior_mean": matrix.mean(axis=0), "prior_scale": scale}
+    return _fit(m, prepared, truncation, floor, options)
+
+
+def _fit(m, data: MixtureData, T: int, reg_covar: float, options: dict) -> MixtureFit:
+    model_kwargs = {"T": T, "location": data.location, "scale": data.scale, "reg_covar": reg_covar}
     return fit_mixture(
-        m, dpmm_model(m), model_kwargs, lambda seed: initial_values(matrix, truncation, random_state=seed),
-        kind="dpmm", summary_sites=("alpha", "weights", "mu", "sigma"), **options,
+        m, dpmm_model(m), model_kwargs, lambda seed: initial_values(data.matrix, T, random_state=seed),
+        kind="dpmm", data=data, num_parameters=num_parameters(T, data.matrix.shape[1]),
+        summary_sites=("alpha", "weights", "mu", "sigma"), **options,
     )

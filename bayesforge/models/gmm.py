@@ -1,10 +1,14 @@
-"""The documentation page's Gaussian mixture as a library model: fit it, choose K, read it back.
+"""The documentation page's Gaussian mixture, and the library GMM built on it: fit it, choose K, read it back.
 
-``m.gmm(data, K=8)`` (or :func:`fit`) fits the page's marginalised GMM with
-k-means centroids as the prior means of the components and as the starting
-point of every chain, and returns a :class:`~bayesforge.models.result.MixtureFit`
-(memberships, relabelled summary, LOO/WAIC/BIC, figure). ``K="auto"`` fits a
-range of K and keeps the one :func:`choose_k` selects.
+``m.gmm(data, K=8)`` (or :func:`fit`) fits :func:`library_gmm_model`: the page's
+marginalised GMM (:func:`gmm_model`, kept as the page has it for ``m.fit``) with its
+priors in each column's own unit and a covariance floor (see
+:mod:`bayesforge.models.common`), k-means centroids (of the standardised columns)
+as the components' prior means and the starting point of every chain. It returns
+a :class:`~bayesforge.models.result.MixtureFit` (memberships, relabelled summary,
+LOO/WAIC/BIC, figure). ``K="auto"`` fits a range of K and keeps the one
+:func:`choose_k` selects. Data in any unit (a column multiplied by 1e-6 or 1e6)
+give the same clusters.
 
 >>> from bayesforge import bf
 >>> from bayesforge.models.gmm import gmm_model, seed_data
@@ -20,17 +24,22 @@ ValueError: data must be a 2-D array (N points × D features), got shape (200,);
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from ..distributed import refuse_distributed, same_in_every_process, shared_rows
 from ..interop import as_int
-from ..ml import as_data_matrix
-from .common import component_scale_tril, fit_mixture, observe_gaussian_mixture
+from ..ml import as_data_matrix, kmeans
+from .common import (MEAN_PRIOR_SCALE, REG_COVAR, MixtureData, check_on_fit, check_reg_covar, component_means,
+                     component_scale_tril, fit_mixture, floored_scale_tril, observe_gaussian_mixture, prefixed_warnings,
+                     prepare_data)
 from .result import MixtureFit
 from .selection import CRITERIA, KSelection, select_k
 
-__all__ = ["gmm_model", "seed_data", "fit", "choose_k", "check_k", "check_initial_means", "initial_values"]
+__all__ = ["gmm_model", "library_gmm_model", "seed_data", "fit", "choose_k", "check_k", "check_initial_means",
+           "initial_values", "num_parameters"]
 
 
 def seed_data(n_samples: int = 500, random_state: int = 101) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +71,36 @@ def gmm_model(m) -> Callable[..., Any]:
     return gmm
 
 
+def library_gmm_model(m) -> Callable[..., Any]:
+    """The library GMM: ``model(data, K, initial_means, scale, reg_covar)``, priors in units of ``scale``.
+
+    As :func:`gmm_model`, with ``scale`` the columns' standard deviations: per component,
+    mean ~ Normal(initial mean, (MEAN_PRIOR_SCALE · scale)²) per column, sampled in units of
+    ``scale``; scales ~ HalfCauchy(scale); covariance diag(σ) C diag(σ) + reg_covar · diag(scale²).
+    """
+    import jax.numpy as jnp
+
+    def gmm(data, K, initial_means, scale, reg_covar=REG_COVAR):
+        D = data.shape[1]
+        w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
+        with m.dist.plate("components", K):
+            mu = component_means(initial_means, MEAN_PRIOR_SCALE * scale)
+            sigma = m.dist.half_cauchy(scale, event=1, name="sigma")
+            scale_tril = floored_scale_tril(m, sigma, scale, reg_covar, D)
+        observe_gaussian_mixture(m, w, mu, scale_tril, data)
+
+    return gmm
+
+
+def num_parameters(K: int, D: int) -> int:
+    """Free parameters of a K-component full-covariance GMM in D dimensions: (K−1) + K·D + K·D(D+1)/2.
+
+    >>> num_parameters(8, 2)
+    47
+    """
+    return (K - 1) + K * D + K * D * (D + 1) // 2
+
+
 def check_k(K: Any, num_points: int, name: str = "K") -> int:
     """``K`` as an int in 1..N, or a ValueError/TypeError naming ``name``."""
     k = as_int(K, name, minimum=1)
@@ -81,25 +120,44 @@ def check_initial_means(initial_means: Any, k: int, d: int) -> np.ndarray:
 def initial_values(data: np.ndarray, initial_means: np.ndarray) -> dict[str, np.ndarray]:
     """Where every chain starts: means at ``initial_means``, weights and scales of the points nearest each.
 
-    Weights are the shares of points nearest each mean, scales their standard
-    deviations per dimension, correlations the identity. (NumPyro's default,
-    uniform in [-2, 2] on the unconstrained scale, put chains in wrong modes at
-    N = 10 000: r̂ 191 vs ≤ 1.01 from here, see DESIGN.md.)
+    Weights are the shares of points nearest each mean (nearest in units of each
+    column's sd), scales their standard deviations per dimension (at least 1 % of
+    the column's), correlations the identity. (NumPyro's default, uniform in
+    [-2, 2] on the unconstrained scale, put chains in wrong modes at N = 10 000:
+    r̂ 191 vs ≤ 1.01 from here.)
     """
     k, d = initial_means.shape
-    nearest = ((data[:, None, :] - initial_means[None]) ** 2).sum(-1).argmin(axis=1)
+    overall = data.std(axis=0)
+    unit = np.where(overall > 0, overall, 1.0)
+    nearest = ((((data[:, None, :] - initial_means[None]) / unit) ** 2).sum(-1)).argmin(axis=1)
     counts = np.bincount(nearest, minlength=k)
     weights = (counts + 0.5) / (counts.sum() + 0.5 * k)
-    overall = data.std(axis=0)
-    floor = np.where(overall > 0, 0.01 * overall, 1e-3)
+    floor = 0.01 * unit
     scales = np.empty((k, d))
     for component in range(k):
         members = data[nearest == component]
-        scales[component] = members.std(axis=0) if len(members) > 1 else 0.1 * overall
+        scales[component] = members.std(axis=0) if len(members) > 1 else 0.1 * unit
     values = {"weights": weights, "mu": initial_means, "sigma": np.maximum(scales, floor)}
     if d > 1:
         values["Lcorr"] = np.broadcast_to(np.eye(d), (k, d, d)).copy()
     return values
+
+
+def _kmeans_means(data: MixtureData, k: int) -> np.ndarray:
+    """k-means centroids of the standardised columns (so no column's unit dominates), in the data's units."""
+    rows = (shared_rows(data.matrix) - data.location) / data.scale  # when distributed: a sample of all rows
+    centroids = same_in_every_process({"centroids": kmeans(rows, n_clusters=k)["centroids"]})["centroids"]
+    return data.location + data.scale * centroids
+
+
+def _fit_k(m, data: MixtureData, k: int, means: np.ndarray | None, reg_covar: float, options: dict) -> MixtureFit:
+    """One library GMM fit with K = ``k``; warnings about it start with "K=k: "."""
+    with prefixed_warnings(f"K={k}: "):
+        means = _kmeans_means(data, k) if means is None else means
+        model_kwargs = {"K": k, "initial_means": means, "scale": data.scale, "reg_covar": reg_covar}
+        rows = shared_rows(data.matrix)  # the data; a sample of every process's rows when distributed
+        return fit_mixture(m, library_gmm_model(m), model_kwargs, lambda seed: initial_values(rows, means),
+                           kind="gmm", data=data, num_parameters=num_parameters(k, data.matrix.shape[1]), **options)
 
 
 def fit(
@@ -110,55 +168,82 @@ def fit(
     initial_means: Any = None,
     ks: Iterable[Any] = range(1, 11),
     criterion: str = "loo",
+    reg_covar: Any = REG_COVAR,
+    on_fit: Callable[[int, MixtureFit, int, int], Any] | None = None,
     **options: Any,
 ) -> MixtureFit:
-    """Fit the page's GMM with K components to N×D ``data``; ``K="auto"`` chooses K with :func:`choose_k`.
+    """Fit the library GMM with K components to N×D ``data``; ``K="auto"`` chooses K with :func:`choose_k`.
 
-    ``initial_means`` (K×D) default to k-means centroids (``m.ml.KMEANS``). Chains
+    ``data``: an array or a pandas DataFrame (its column names become
+    ``fit.feature_names``). ``initial_means`` (K×D) default to k-means
+    centroids. ``reg_covar``: the covariance floor, relative to each column's
+    variance (:mod:`bayesforge.models.common`). ``on_fit(k, fit, index, total)``
+    is called after each K's fit (once for a fixed K). With ``K="auto"`` the
+    returned fit is the selected K's, with ``fit.selection`` the
+    :class:`~bayesforge.models.selection.KSelection` (whose own fits carry no
+    selection). ``options``: ``num_warmup=1000``, ``num_samples=1000``,
+    ``num_chains=4``, ``seed=0``, ``progress_bar=False``, ``max_draws=400``
+    (draws kept for memberships and the figure; see
+    ``models.common.SAMPLING_DEFAULTS``) and any ``m.fit`` / NUTS option; chains
     start from :func:`initial_values` unless ``init_strategy`` is given.
-    ``options``: ``num_warmup=1000``, ``num_samples=1000``, ``num_chains=4``,
-    ``seed=0``, ``progress_bar=False``, ``max_draws=400`` (draws kept for
-    memberships and the figure; see ``models.common.SAMPLING_DEFAULTS``) and any
-    ``m.fit`` / NUTS option.
     """
-    matrix = as_data_matrix(data, "data")
+    prepared = prepare_data(data, x64=m.devices.x64)
+    floor = check_reg_covar(reg_covar)
+    callback = check_on_fit(on_fit)
     if isinstance(K, str):
         if K != "auto":
             raise ValueError(f"K must be a positive whole number or 'auto', got {K!r}")
         if initial_means is not None:
             raise ValueError("initial_means needs a fixed K: with K='auto' each K gets k-means centroids")
-        return choose_k(m, matrix, ks=ks, criterion=criterion, **options).best
-    k = check_k(K, matrix.shape[0])
-    if initial_means is None:
-        means = m.ml.KMEANS(matrix, n_clusters=k)["centroids"]
-    else:
-        means = check_initial_means(initial_means, k, matrix.shape[1])
-    return fit_mixture(
-        m, gmm_model(m), {"data": matrix, "K": k, "initial_means": means},
-        lambda seed: initial_values(matrix, means), kind="gmm", **options,
-    )
+        selection = _choose(m, prepared, ks, criterion, floor, callback, options)
+        best = copy.copy(selection.best)  # the selection keeps the fit it compared; this copy points back at it
+        best.selection = selection
+        return best
+    k = check_k(K, prepared.matrix.shape[0])
+    means = None if initial_means is None else check_initial_means(initial_means, k, prepared.matrix.shape[1])
+    result = _fit_k(m, prepared, k, means, floor, options)
+    if callback is not None:
+        callback(k, result, 1, 1)
+    return result
+
 
 def choose_k(
     m,
     data: Any,
     ks: Iterable[Any] = range(1, 11),
     criterion: str = "loo",
+    *,
+    on_fit: Callable[[int, MixtureFit, int, int], Any] | None = None,
+    reg_covar: Any = REG_COVAR,
     **fit_options: Any,
 ) -> KSelection:
     """Fit the GMM for every K in ``ks`` and select K by ``criterion`` ("loo", "waic" or "bic").
 
     Returns a :class:`~bayesforge.models.selection.KSelection`: a table of
-    PSIS-LOO, WAIC (ArviZ, from the pointwise log-likelihood) and BIC per K,
-    the selected K, every fit, and ``plot()``. For LOO and WAIC the selected K
-    is the smallest whose expected log predictive density is within one
-    standard error of the difference from the best (a simpler model unless a
-    larger one is clearly better); for BIC the lowest.
+    PSIS-LOO, WAIC (ArviZ, from the pointwise log-likelihood), BIC and the
+    convergence ``status`` per K, the selected K, every fit, and ``plot()``. For
+    LOO and WAIC the selected K is the smallest whose expected log predictive
+    density is within one standard error of the difference from the best (a
+    simpler model unless a larger one is clearly better); for BIC the lowest.
+    Only K whose chains converged are selected (see
+    :mod:`bayesforge.models.selection`). ``on_fit(k, fit, index, total)`` is
+    called after each K's fit (``index`` from 1); warnings about one K start
+    with "K=k: ". ``fit_options`` as for :func:`fit`.
     """
-    matrix = as_data_matrix(data, "data")
-    candidates = _check_ks(ks, matrix.shape[0])
+    prepared = prepare_data(data, x64=m.devices.x64)
+    return _choose(m, prepared, ks, criterion, check_reg_covar(reg_covar), check_on_fit(on_fit), fit_options)
+
+
+def _choose(m, data: MixtureData, ks, criterion: str, reg_covar: float, on_fit, options: dict) -> KSelection:
+    refuse_distributed("choosing K (K='auto', choose_k)")
+    candidates = _check_ks(ks, data.matrix.shape[0])
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
-    fits = {k: fit(m, matrix, k, **fit_options) for k in candidates}
+    fits = {}
+    for index, k in enumerate(candidates, start=1):
+        fits[k] = _fit_k(m, data, k, None, reg_covar, options)
+        if on_fit is not None:
+            on_fit(k, fits[k], index, len(candidates))
     return select_k(fits, criterion)
 
 
@@ -171,4 +256,3 @@ def _check_ks(ks: Iterable[Any], num_points: int) -> list[int]:
     if len(set(values)) != len(values):
         raise ValueError(f"ks has repeated values: {values}")
     return sorted(values)
-

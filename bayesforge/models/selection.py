@@ -1,9 +1,19 @@
 """Choosing the number of mixture components: PSIS-LOO, WAIC and BIC for each K, one K selected.
 
+Each K's fit gets a ``status`` from its largest r̂ (:func:`convergence_status`):
+"converged" (≤ 1.1), "not converged", "collapsed" (> 1e3: chains in different
+modes; the number itself means nothing) or "single chain" (r̂ needs ≥ 2 chains).
+Only converged K are selected. When none converged, K is selected among those
+that did not collapse, with a warning (the documented fallback; none left is an
+error); with one chain per fit convergence cannot be judged, and K is selected
+among all fits, with one warning saying so.
+
 >>> import pandas as pd
 >>> table = pd.DataFrame({"elpd": [-900.0, -850.0, -849.5], "se_diff": [30.0, 2.0, 0.0]}, index=[1, 2, 3])
 >>> smallest_within_one_se(table["elpd"], table["se_diff"])
 2
+>>> [convergence_status(r, chains) for r, chains in [(1.01, 4), (1.6, 4), (2e4, 4), (float("nan"), 1)]]
+['converged', 'not converged', 'collapsed', 'single chain']
 """
 from __future__ import annotations
 
@@ -15,22 +25,45 @@ import numpy as np
 import pandas as pd
 
 from ..posterior import arviz
+from .common import prefixed_warnings
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .result import MixtureFit
 
-__all__ = ["CRITERIA", "KSelection", "select_k", "smallest_within_one_se"]
+__all__ = ["CRITERIA", "R_HAT_LIMIT", "COLLAPSED_R_HAT", "STATUSES", "KSelection", "convergence_status", "select_k",
+           "smallest_within_one_se"]
 
 CRITERIA = ("loo", "waic", "bic")
 #: Fits whose largest r̂ exceeds this did not converge: they are in the table but not selectable.
 R_HAT_LIMIT = 1.1
+#: Above this r̂ the chains sit in different modes (a component collapsed or split): "collapsed".
+COLLAPSED_R_HAT = 1e3
+#: The values of the K table's ``status`` column.
+STATUSES = ("converged", "not converged", "collapsed", "single chain")
+
+
+def convergence_status(max_r_hat: float, num_chains: int) -> str:
+    """One of :data:`STATUSES` for a fit with this largest r̂ and number of chains."""
+    if num_chains < 2:
+        return "single chain"
+    if np.isnan(max_r_hat):
+        return "not converged"
+    if max_r_hat > COLLAPSED_R_HAT:
+        return "collapsed"
+    return "converged" if max_r_hat <= R_HAT_LIMIT else "not converged"
 
 
 @dataclass
 class KSelection:
-    """The comparison of fits with different K: ``table`` (indexed by K), ``selected_k``, ``fits``."""
+    """The comparison of fits with different K: ``table`` (indexed by K), ``selected_k``, ``fits``.
+
+    The table has, per K: ``elpd_loo``, ``se_loo``, ``p_loo``, ``pareto_k_bad``,
+    ``elpd_waic``, ``se_waic``, ``bic``, ``max_r_hat``, ``divergences``,
+    ``seconds``, ``status`` (:data:`STATUSES`), ``converged`` (bool) and the
+    standard errors of the elpd differences ``dse_loo``, ``dse_waic``.
+    """
 
     table: pd.DataFrame
     selected_k: int
@@ -39,7 +72,7 @@ class KSelection:
 
     @property
     def best(self) -> "MixtureFit":
-        """The fit with the selected K (its ``selection`` is this comparison)."""
+        """The fit with the selected K."""
         return self.fits[self.selected_k]
 
     def plot(self, path: Any = None) -> "Figure":
@@ -56,16 +89,50 @@ def smallest_within_one_se(elpd: pd.Series, se_of_difference: pd.Series) -> int:
     return int(min(within))
 
 
-def _criteria_row(fit: "MixtureFit") -> dict[str, float]:
+def _criteria_row(fit: "MixtureFit") -> dict[str, Any]:
     loo, waic = fit.loo(), fit.waic()
-    diagnostics = fit.diagnostics
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)  # r̂ of one chain
+        diagnostics = fit.diagnostics
+    num_chains = int(diagnostics.get("num_chains", 2))
     return {
         "elpd_loo": float(loo.elpd_loo), "se_loo": float(loo.se), "p_loo": float(loo.p_loo),
         "pareto_k_bad": int((np.asarray(loo.pareto_k) > 0.7).sum()),
-        "elpd_waic": float(waic.elpd_waic), "se_waic": float(waic.se), "bic": fit.bic(),
-        "max_r_hat": diagnostics["max_r_hat"], "divergences": diagnostics["divergences"],
-        "seconds": diagnostics["seconds"],
+        "elpd_waic": float(waic.elpd_waic), "se_waic": float(waic.se), "bic": float(fit.bic()),
+        "max_r_hat": float(diagnostics["max_r_hat"]), "divergences": int(diagnostics["divergences"]),
+        "seconds": float(diagnostics["seconds"]),
+        "status": convergence_status(float(diagnostics["max_r_hat"]), num_chains),
     }
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def _candidates(table: pd.DataFrame) -> list[int]:
+    """The K that may be selected, warning about each K left out (prefixed "K=5: ") and about any fallback."""
+    status = table["status"]
+    if (status == "single chain").all():
+        _warn(f"r̂ needs ≥ 2 chains: with one chain per fit convergence cannot be judged, so K was selected "
+              f"among all {len(table)} fits; fit with num_chains ≥ 2 to check it")
+        return list(table.index)
+    converged = list(table.index[status == "converged"])
+    for k in table.index[status != "converged"]:
+        left_out = ": left out of the selection" if converged else ""
+        if status[k] == "collapsed":
+            _warn(f"K={k}: chains collapsed (max r̂ > {COLLAPSED_R_HAT:g}: they found different modes){left_out}")
+        else:
+            _warn(f"K={k}: chains did not converge (max r̂ {table.loc[k, 'max_r_hat']:.3g} > {R_HAT_LIMIT})"
+                  f"{left_out}. More warmup or draws may help.")
+    if converged:
+        return converged
+    fallback = list(table.index[status == "not converged"])
+    if not fallback:
+        raise RuntimeError(f"no K can be selected: the chains of every K ({', '.join(map(str, table.index))}) "
+                           f"collapsed (max r̂ > {COLLAPSED_R_HAT:g}); try more warmup, other K or rescaled data")
+    _warn(f"no K converged (max r̂ ≤ {R_HAT_LIMIT}): K was selected among K = {fallback}, which did not collapse; "
+          "its results are not reliable. More warmup or draws may help.")
+    return fallback
 
 
 def select_k(fits: Mapping[int, "MixtureFit"], criterion: str = "loo") -> KSelection:
@@ -73,24 +140,22 @@ def select_k(fits: Mapping[int, "MixtureFit"], criterion: str = "loo") -> KSelec
 
     LOO/WAIC: the smallest K within one standard error of the best elpd, the
     standard error being that of the pointwise difference (``arviz.compare``'s
-    ``dse``). BIC: the lowest. Only fits that converged (max r̂ ≤ ``R_HAT_LIMIT``)
-    are compared, unless none did; the table's ``converged`` column says which.
+    ``dse``). BIC: the lowest. Only converged fits are compared (see the module
+    docstring for the fallbacks); the table's ``status`` and ``converged``
+    columns say which. The fits are not changed.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
     if not fits:
         raise ValueError("fits is empty: nothing to compare")
-    table = pd.DataFrame({k: _criteria_row(fit) for k, fit in fits.items()}).T.sort_index()
-    table.index = table.index.astype(int)
+    rows = {}
+    for k in sorted(fits):
+        with prefixed_warnings(f"K={k}: "):
+            rows[int(k)] = _criteria_row(fits[k])
+    table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "K"
-    table["converged"] = table["max_r_hat"] <= R_HAT_LIMIT
-    candidates = {k: fit for k, fit in fits.items() if table.loc[k, "converged"]}
-    if len(candidates) < len(fits):
-        unconverged = sorted(set(fits) - set(candidates))
-        warnings.warn(f"K = {unconverged}: chains did not converge (max r_hat > {R_HAT_LIMIT}); "
-                      + ("left out of the selection" if candidates else "no K converged, selecting among all")
-                      + ". More warmup or draws may help.", RuntimeWarning, stacklevel=3)
-        candidates = candidates or dict(fits)
+    table["converged"] = table["status"] == "converged"
+    candidates = {k: fits[k] for k in _candidates(table)}
     for name in ("loo", "waic"):
         table[f"dse_{name}"] = _se_of_difference(candidates, name).reindex(table.index)
     chosen = table.loc[sorted(candidates)]
@@ -98,10 +163,7 @@ def select_k(fits: Mapping[int, "MixtureFit"], criterion: str = "loo") -> KSelec
         selected = int(chosen["bic"].idxmin())
     else:
         selected = smallest_within_one_se(chosen[f"elpd_{criterion}"], chosen[f"dse_{criterion}"])
-    selection = KSelection(table=table, selected_k=selected, criterion=criterion, fits=dict(fits))
-    for fit in fits.values():
-        fit.selection = selection
-    return selection
+    return KSelection(table=table, selected_k=selected, criterion=criterion, fits=dict(fits))
 
 
 def _se_of_difference(fits: Mapping[int, "MixtureFit"], criterion: str) -> pd.Series:
