@@ -116,6 +116,9 @@ class StandInFit:
         weights = np.exp(-distance)
         return weights / weights.sum(axis=1, keepdims=True)
 
+    def predict(self):
+        return self.predict_proba().argmax(axis=1)
+
     def loo(self):
         return StandInLoo(self.K)
 

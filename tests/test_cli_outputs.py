@@ -11,7 +11,7 @@ import pytest
 
 import bayesforge
 from cli_support import (GOOD_CSV, StandInWorkspace, blobs_csv, command, command_env, no_fit_allowed,
-                         run_command, run_in_process, snapshot, write)
+                         run_command, run_in_process, write)
 
 
 @pytest.fixture
@@ -142,6 +142,18 @@ def test_warnings_become_one_line_each_without_source_paths(tmp_path, monkeypatc
     assert err.splitlines() == ["fitting K=2: 4 chains x 500+500 draws",
                                 "warning: K=2: 3 of 400 draws after warmup were divergent transitions; the posterior "
                                 "may be biased"]
+
+
+def test_demo_calls_m_gmm_and_writes_the_figure_into_a_folder_as_cp_does(tmp_path, workspace, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "figs").mkdir()
+    status, out, err = run_in_process(["demo", "--out", "figs", "--points", "40", "--chains", "2", "--seed", "3"])
+    assert status == 0, err
+    call = workspace.calls[0]
+    assert (call["K"], call["data"].shape, call["num_chains"], call["seed"]) == (8, (40, 2), 2, 3)
+    assert "adjusted Rand index vs true labels: " in out and out.strip().endswith("figure: figs/gmm.png")
+    assert (tmp_path / "figs" / "gmm.png").read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figs"]  # no figs.png, no lock or staging left
 
 
 def test_checks_before_fitting_in_process(tmp_path, monkeypatch):

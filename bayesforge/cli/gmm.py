@@ -27,7 +27,7 @@ from .publish import Publication, folder_target
 from .report import count, diagnostics_line, print_table, r_hat_warning
 from .workspace import open_workspace
 
-__all__ = ["register", "run", "GMM_FILES", "SELECTION_FILES", "CRITERIA"]
+__all__ = ["register", "run", "memberships_table", "GMM_FILES", "SELECTION_FILES", "CRITERIA"]
 
 GMM_FILES = ("summary.csv", "memberships.csv", "gmm.png")
 SELECTION_FILES = ("k_selection.csv", "k_selection.png")

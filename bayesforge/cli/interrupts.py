@@ -76,7 +76,7 @@ class RunState:
             for cleanup in reversed(self._cleanups):
                 try:
                     cleanup()
-                except OSError:
+                except Exception:  # noqa: BLE001 - clean up what can be; the process is ending
                     pass
             self._cleanups.clear()
             name = signal.Signals(signum).name
@@ -109,18 +109,19 @@ def run_interruptible(work: Callable[[], int], state: RunState, prog: Callable[[
         if aborting.is_set():
             return
         aborting.set()
-        message = state.abort(signum)
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
         try:
+            message = state.abort(signum)
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
             sys.stderr.write(f"\n{prog()}: {message}\n" if _on_terminal() else f"{prog()}: {message}\n")
             sys.stderr.flush()
-        except (OSError, ValueError):
+        except Exception:  # noqa: BLE001 - whatever happens, leave now (see the module docstring)
             pass
-        os._exit(128 + signum)
+        finally:
+            os._exit(128 + signum)
 
     previous = {}
     for signum in HANDLED_SIGNALS:
