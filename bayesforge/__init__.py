@@ -49,9 +49,10 @@ CSV file's columns; see :mod:`bayesforge.cli`.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .estimator import BayesianGMM
     from .forge import BayesForge, bf
 
-__all__ = ["BayesForge", "bf", "__version__"]
+__all__ = ["BayesForge", "BayesianGMM", "bf", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -62,4 +63,9 @@ def __getattr__(name: str) -> Any:
         from . import forge
 
         return getattr(forge, name)
+    # BayesianGMM is imported on first use: `import bayesforge` does not load the estimator module.
+    if name == "BayesianGMM":
+        from .estimator import BayesianGMM
+
+        return BayesianGMM
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,16 @@ component k means the same cluster in every chain and draw.
 >>> fit = m.gmm(data, K=3, num_warmup=100, num_samples=100, num_chains=2)
 >>> fit.predict_proba().shape, fit.predict(data[:5]).shape
 ((150, 3), (5,))
+
+scikit-learn's names work too (``weights_``, ``means_``, ``covariances_``, ``n_components``,
+``score_samples``, ``score``, ``sample``, ``aic``, ``bic``); ``score_samples`` is the log
+posterior predictive density, averaged over the draws:
+
+>>> fit.n_components, fit.means_.shape, fit.score_samples(data[:4]).shape
+(3, (3, 2), (4,))
+>>> points, components = fit.sample(10, seed=0)
+>>> points.shape, components.shape
+((10, 2), (10,))
 """
 from __future__ import annotations
 
@@ -25,6 +35,7 @@ from ..interop import as_int
 from ..mixture import MixtureDraws, gaussian_mixture_draws, membership_probabilities, occupied_components
 from ..ml import as_data_matrix
 from ..posterior import Posterior, arviz
+from ..predictive import log_densities, sample_points
 
 if TYPE_CHECKING:
     import arviz as az
@@ -52,6 +63,7 @@ class MixtureFit:
     feature_names: tuple[str, ...] | None = None
     #: The model's free parameters for BIC, when not those of a K-component full-covariance GMM.
     parameter_count: int | None = field(default=None, repr=False)
+    _inference_data: "az.InferenceData | None" = field(default=None, init=False, repr=False, compare=False)
 
     # -- the mixture ----------------------------------------------------------------------------
     @cached_property
@@ -81,24 +93,98 @@ class MixtureFit:
         """Each component's covariance (K×D×D), averaged over draws in log space (robust to heavy tails)."""
         return self.draws.central_covariances()
 
+    # scikit-learn's names (as in ``sklearn.mixture.GaussianMixture``)
+    @property
+    def n_components(self) -> int:
+        """Number of components, ``K``."""
+        return self.K
+
+    @property
+    def weights_(self) -> np.ndarray:
+        """:attr:`weights` (K,)."""
+        return self.weights
+
+    @property
+    def means_(self) -> np.ndarray:
+        """:attr:`means` (K×D)."""
+        return self.means
+
+    @property
+    def covariances_(self) -> np.ndarray:
+        """:attr:`covariances` (K×D×D)."""
+        return self.covariances
+
+    @property
+    def feature_labels(self) -> tuple[str, ...]:
+        """``feature_names``, or ``("x1", "x2", ...)`` when the data had none (axis labels, ArviZ coords)."""
+        if self.feature_names is not None:
+            return tuple(str(name) for name in self.feature_names)
+        return tuple(f"x{j + 1}" for j in range(self.data.shape[1]))
+
     # -- memberships ----------------------------------------------------------------------------
     def _points(self, X: Any) -> np.ndarray:
+        """``X`` as an N×D matrix (None: the data); a DataFrame's columns are taken by ``feature_names``."""
         if X is None:
             return self.data
+        if self.feature_names is not None and isinstance(X, pd.DataFrame):
+            columns = {str(column): column for column in X.columns}
+            missing = [name for name in self.feature_names if str(name) not in columns]
+            if missing:
+                raise ValueError(f"X has no column(s) {missing}; the mixture was fitted to {list(self.feature_names)}")
+            X = X[[columns[str(name)] for name in self.feature_names]]
         points = as_data_matrix(X, "X")
         if points.shape[1] != self.data.shape[1]:
             raise ValueError(f"X has {points.shape[1]} columns but the mixture was fitted to {self.data.shape[1]}")
         return points
 
-    def predict_proba(self, X: Any = None, batch_size: Any = None) -> np.ndarray:
-        """N×K matrix of p(z_i = k | x_i), averaged over posterior draws; ``X`` defaults to the training data."""
+    def predict_proba(self, X: Any = None, batch_size: Any = None) -> np.ndarray | pd.DataFrame:
+        """N×K matrix of p(z_i = k | x_i), averaged over posterior draws; ``X`` defaults to the training data.
+
+        For a DataFrame ``X`` a DataFrame with its index (columns: components 0..K−1).
+        """
         size = None if batch_size is None else as_int(batch_size, "batch_size", minimum=1)
         with self.posterior.devices.context():
-            return membership_probabilities(self.draws, self._points(X), batch_size=size)
+            probabilities = membership_probabilities(self.draws, self._points(X), batch_size=size)
+        if isinstance(X, pd.DataFrame):
+            return pd.DataFrame(probabilities, index=X.index, columns=pd.RangeIndex(self.K, name="component"))
+        return probabilities
 
-    def predict(self, X: Any = None) -> np.ndarray:
-        """Most probable component of each point (N,)."""
-        return self.predict_proba(X).argmax(axis=1)
+    def predict(self, X: Any = None) -> np.ndarray | pd.Series:
+        """Most probable component of each point (N,), numbered from 0; for a DataFrame ``X`` a Series with its index."""
+        probabilities = self.predict_proba(X)
+        if isinstance(probabilities, pd.DataFrame):
+            return pd.Series(probabilities.to_numpy().argmax(axis=1), index=probabilities.index, name="component")
+        return probabilities.argmax(axis=1)
+
+    # -- the posterior predictive ----------------------------------------------------------------
+    def score_samples(self, X: Any = None, batch_size: Any = None) -> np.ndarray | pd.Series:
+        """Log posterior predictive density of each point, log (1/S) Σ_s p(x_i | θ_s) over the kept draws.
+
+        ``X`` defaults to the training data; for a DataFrame a Series with its index. Computed
+        in batches of points (memory independent of N).
+        """
+        size = None if batch_size is None else as_int(batch_size, "batch_size", minimum=1)
+        with self.posterior.devices.context():
+            densities, _ = log_densities(self.draws, self._points(X), batch_size=size)
+        if isinstance(X, pd.DataFrame):
+            return pd.Series(densities, index=X.index, name="log_density")
+        return densities
+
+    def score(self, X: Any = None) -> float:
+        """Mean log posterior predictive density of the points of ``X`` (default: the data); higher is better."""
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples: Any = 1, seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """``n_samples`` new points from the posterior predictive (n×D) and their components (n,).
+
+        Each point takes a random kept posterior draw, a component by that draw's weights,
+        then a point from the component's multivariate normal. ``seed``: an int, None, or a
+        NumPy ``Generator``.
+        """
+        count = as_int(n_samples, "n_samples", minimum=1)
+        if seed is not None and not isinstance(seed, np.random.Generator):
+            seed = as_int(seed, "seed", minimum=0)
+        return sample_points(self.draws, count, seed=seed)
 
     def occupied_clusters(self, X: Any = None, seed: Any = 0) -> np.ndarray:
         """Per posterior draw, how many components hold at least one point of ``X`` (default: the data).
@@ -128,8 +214,29 @@ class MixtureFit:
         }
 
     def to_arviz(self) -> "az.InferenceData":
-        """ArviZ InferenceData (relabelled posterior, pointwise log-likelihood of every point)."""
-        return self.posterior.to_arviz()
+        """ArviZ InferenceData: relabelled posterior, observed data, pointwise log-likelihood, named dims.
+
+        Axes that index components are ``component`` (coords 0..K−1), axes of features
+        ``feature`` (coords :attr:`feature_labels`; a D×D matrix's second axis
+        ``feature_bis``), the data's rows ``observation`` (coords 0..N−1).
+        """
+        if self._inference_data is None:
+            self._inference_data = _with_named_dims(
+                self.posterior.to_arviz(), self._component_axes(), self.observed_site,
+                {"component": np.arange(self.K), "feature": list(self.feature_labels),
+                 "feature_bis": list(self.feature_labels), "observation": np.arange(self.data.shape[0])})
+        return self._inference_data
+
+    def _component_axes(self) -> dict[str, int]:
+        """Per posterior site, the (negative) axis of one draw's value that indexes components."""
+        layout = self.posterior.layout
+        if layout is None:
+            from ..relabel import find_mixture_layout
+
+            first = {name: value[0] for name, value in self.posterior.draws.items()}
+            with self.posterior.devices.context():
+                layout = find_mixture_layout(self.posterior.model, self.posterior.model_kwargs, first)
+        return {} if layout is None else dict(layout.component_axes)
 
     def loo(self) -> Any:
         """PSIS-LOO (``arviz.loo``) from the pointwise log-likelihood."""
@@ -157,12 +264,36 @@ class MixtureFit:
         k, d = self.K, self.data.shape[1]
         return (k - 1) + k * d + k * d * (d + 1) // 2
 
-    def bic(self) -> float:
-        """BIC = −2 · max log-likelihood over the posterior draws + parameters · log N (lower is better)."""
-        log_likelihood = self.to_arviz().log_likelihood[self.observed_site]
-        point_dims = [d for d in log_likelihood.dims if d not in ("chain", "draw")]
-        best = float(log_likelihood.sum(point_dims).max())
-        return -2.0 * best + self.num_parameters * float(np.log(self.data.shape[0]))
+    def _best_log_likelihood(self, X: Any) -> tuple[float, int]:
+        """The largest total log-likelihood of the points over the draws, and the number of points.
+
+        ``X=None``: the data, over every posterior draw (the pointwise log-likelihood of
+        :meth:`to_arviz`); otherwise the points of ``X`` over the kept draws (``max_draws``).
+        """
+        if X is None:
+            log_likelihood = self.to_arviz().log_likelihood[self.observed_site]
+            point_dims = [d for d in log_likelihood.dims if d not in ("chain", "draw")]
+            return float(log_likelihood.sum(point_dims).max()), self.data.shape[0]
+        points = self._points(X)
+        with self.posterior.devices.context():
+            _, per_draw = log_densities(self.draws, points)
+        return float(per_draw.max()), points.shape[0]
+
+    def aic(self, X: Any = None) -> float:
+        """AIC = −2 · max log-likelihood over the posterior draws + 2 · parameters (lower is better).
+
+        ``X`` defaults to the data (every draw); new points are scored over the kept draws.
+        """
+        best, _ = self._best_log_likelihood(X)
+        return -2.0 * best + 2.0 * self.num_parameters
+
+    def bic(self, X: Any = None) -> float:
+        """BIC = −2 · max log-likelihood over the posterior draws + parameters · log N (lower is better).
+
+        ``X`` defaults to the data (every draw); new points are scored over the kept draws.
+        """
+        best, n = self._best_log_likelihood(X)
+        return -2.0 * best + self.num_parameters * float(np.log(n))
 
     # -- figure ---------------------------------------------------------------------------------
     def plot(self, X: Any = None, path: Any = None, **options: Any) -> "Figure":
@@ -176,3 +307,46 @@ class MixtureFit:
         n, d = self.data.shape
         return (f"<MixtureFit {self.kind.upper()} K={self.K} on {n}×{d} data; "
                 f"{self.posterior.mcmc.num_chains} chain(s) × {self.posterior.mcmc.num_samples} draws>")
+
+
+def _with_named_dims(idata: "az.InferenceData", component_axes: dict[str, int], site: str,
+                     coords: dict[str, Any]) -> "az.InferenceData":
+    """A copy of ``idata`` whose mixture axes are named ``component``, ``feature``, ``feature_bis``, ``observation``.
+
+    ArviZ names every axis ``<site>_dim_<i>``. Posterior sites indexed by component get
+    ``component`` on that axis and ``feature`` (then ``feature_bis``) on following axes of
+    length D; the observed site's rows become ``observation`` and its columns ``feature``.
+    """
+    import xarray as xr
+
+    dimension = len(coords["feature"])
+
+    def posterior_dims(name: str, var: "xr.DataArray") -> dict[str, str]:
+        if name not in component_axes:
+            return {}
+        own = var.dims[2:]
+        position = len(own) + component_axes[name]
+        mapping = {own[position]: "component"}
+        names = iter(("feature", "feature_bis"))
+        for dim in own[position + 1:]:
+            if var.sizes[dim] != dimension:
+                break
+            mapping[dim] = next(names, dim)
+        return mapping
+
+    def observed_dims(name: str, var: "xr.DataArray") -> dict[str, str]:
+        if name != site:
+            return {}
+        own = [d for d in var.dims if d not in ("chain", "draw")]
+        return dict(zip(own, ("observation", "feature")))
+
+    renamers = {"posterior": posterior_dims, "log_likelihood": observed_dims, "observed_data": observed_dims}
+    groups = {}
+    for group in idata.groups():
+        dataset = idata[group]
+        if group in renamers:
+            variables = {name: var.rename(renamers[group](name, var)) for name, var in dataset.data_vars.items()}
+            dataset = xr.Dataset(variables, attrs=dataset.attrs)
+            dataset = dataset.assign_coords({dim: values for dim, values in coords.items() if dim in dataset.dims})
+        groups[group] = dataset
+    return arviz().InferenceData(**groups)
