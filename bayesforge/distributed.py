@@ -52,7 +52,8 @@ from .interop import as_int
 
 __all__ = ["DistributedSettings", "parse_settings", "initialize", "is_main_process", "process_index",
            "process_count", "row_range", "read_own_rows", "agree_on_rows", "same_in_every_process",
-           "shared_rows", "gather_rows", "INITIALIZATION_TIMEOUT", "HEARTBEAT_TIMEOUT"]
+           "shared_rows", "gather_rows", "column_moments", "refuse_distributed", "INITIALIZATION_TIMEOUT",
+           "HEARTBEAT_TIMEOUT"]
 
 #: Seconds the processes have to find each other (raise it for clusters that start processes slowly).
 INITIALIZATION_TIMEOUT = 60
@@ -208,7 +209,8 @@ def _join(settings: DistributedSettings, deadline: float) -> None:
     last_error: OSError | None = None
     while True:
         try:
-            connection = socket.create_connection((host, int(port)), timeout=max(0.05, min(2.0, deadline - time.monotonic())))
+            wait = max(0.05, min(2.0, deadline - time.monotonic()))
+            connection = socket.create_connection((host, int(port)), timeout=wait)
             break
         except OSError as error:
             last_error = error
@@ -438,12 +440,15 @@ def agree_on_rows(local_rows: int, row_names: Sequence[str]) -> list[int]:
     return [int(n) for n in gathered[:, 0]]
 
 
-def same_in_every_process(values: Mapping[str, Any], rtol: float = 1e-5) -> dict[str, np.ndarray]:
+def same_in_every_process(values: Mapping[str, Any], rtol: float = 1e-5, check: bool = True) -> dict[str, np.ndarray]:
     """Process 0's value of every array in ``values``, in every process (bit for bit).
 
-    Arguments that are not rows must be the same everywhere (starting points, prior
-    means); tiny differences (another machine's floating point) are replaced by
-    process 0's value, real differences are a ``ValueError`` naming the argument.
+    Arguments that are not rows must be the same everywhere (prior means, scales):
+    tiny differences (another machine's floating point) are replaced by process 0's
+    value; with ``check``, real differences are a ``ValueError`` naming the argument
+    (``check=False``: process 0's value wins, e.g. for the chains' starting points).
+    A process computing with other values than the rest would not only be wrong:
+    its sampler would take other steps and wait in collectives the others never reach.
     """
     if process_count() == 1:
         return {name: np.asarray(value) for name, value in values.items()}
@@ -458,26 +463,28 @@ def same_in_every_process(values: Mapping[str, Any], rtol: float = 1e-5) -> dict
         common = _broadcast_bytes(_exact(local), source=0).view(local.dtype).reshape(local.shape)
         close = bool(np.allclose(local, common, rtol=rtol, atol=0.0, equal_nan=True)) if local.dtype.kind in "fc" \
             else bool(np.array_equal(local, common))
-        if not _allgather_ints([int(close)]).all():
+        if check and not _allgather_ints([int(close)]).all():
             raise ValueError(f"argument {name!r} differs between processes; only the data rows may differ "
                              "(compute starting values from rows every process shares, see shared_rows)")
         result[name] = common
     return result
 
 
-def shared_rows(rows: Any, max_rows: int = SHARED_ROWS) -> np.ndarray:
+def shared_rows(rows: Any, max_rows: int | None = None) -> np.ndarray:
     """The same rows in every process: up to ``max_rows`` evenly spaced rows of all processes' data, in order.
 
-    On one process, evenly spaced rows of ``rows`` (all of them when there are at
-    most ``max_rows``). Use it for what every process must compute identically:
-    k-means starting points, the points that decide relabelling, a figure.
+    ``max_rows=None``: all of ``rows`` on one process, :data:`SHARED_ROWS` across
+    processes. Use it for what every process must compute identically: k-means
+    starting points, the points that decide relabelling, a figure.
 
     >>> shared_rows(np.arange(10.0).reshape(5, 2), max_rows=3).tolist()
     [[0.0, 1.0], [4.0, 5.0], [8.0, 9.0]]
     """
     local = np.asarray(rows)
-    limit = as_int(max_rows, "max_rows", minimum=1)
     count = process_count()
+    if max_rows is None and count == 1:
+        return local
+    limit = SHARED_ROWS if max_rows is None else as_int(max_rows, "max_rows", minimum=1)
     counts = [len(local)] if count == 1 else _allgather_ints([len(local)])[:, 0].tolist()
     total = int(sum(counts))
     wanted = np.unique(np.linspace(0, total - 1, min(limit, total)).astype(int)) if total else np.zeros(0, int)
@@ -496,6 +503,43 @@ def shared_rows(rows: Any, max_rows: int = SHARED_ROWS) -> np.ndarray:
     parts = [gathered[p, :n * row_bytes].view(local.dtype).reshape((n,) + local.shape[1:])
              for p, n in enumerate(per_process.tolist())]
     return np.concatenate(parts)
+
+
+def column_moments(rows: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each column over all processes' rows (``rows.mean(0)``, ``rows.std(0)`` on one).
+
+    Combined from each process's count, mean and sum of squared deviations (Chan et
+    al.'s pairwise update) in process order, so every process gets the same bits.
+
+    >>> column_moments(np.array([[1.0, 2.0], [3.0, 6.0]]))[1].tolist()
+    [1.0, 2.0]
+    """
+    local = np.asarray(rows, dtype=float)
+    if process_count() == 1:
+        return local.mean(axis=0), local.std(axis=0)
+    n = len(local)
+    mean = local.mean(axis=0) if n else np.zeros(local.shape[1:])
+    squares = ((local - mean) ** 2).sum(axis=0)
+    mine = np.concatenate([[float(n)], mean.ravel(), squares.ravel()])
+    gathered = _allgather_bytes(_exact(mine)).view(np.float64)
+    total, mean_all, squares_all = 0.0, np.zeros(mean.size), np.zeros(mean.size)
+    for row in gathered:
+        count, their_mean, their_squares = row[0], row[1:1 + mean.size], row[1 + mean.size:]
+        if count == 0:
+            continue
+        delta = their_mean - mean_all
+        combined = total + count
+        squares_all = squares_all + their_squares + delta ** 2 * total * count / combined
+        mean_all = mean_all + delta * count / combined
+        total = combined
+    return mean_all.reshape(mean.shape), np.sqrt(squares_all / max(total, 1.0)).reshape(mean.shape)
+
+
+def refuse_distributed(what: str) -> None:
+    """A ``ValueError`` when several processes share the fit and ``what`` needs all rows in one place."""
+    if process_count() > 1:
+        raise ValueError(f"{what} is not available when the rows are spread over {process_count()} processes "
+                         "(bf(distributed=...)); it needs every row's log-likelihood in one process")
 
 
 def gather_rows(rows: Any) -> np.ndarray | None:

@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from .device import Devices
 from .interop import as_int
+from .sharding import plan_sharding
 
 __all__ = ["CHAIN_METHODS", "choose_chain_method", "match_arguments", "run_nuts"]
 
@@ -132,9 +133,14 @@ def run_nuts(
     progress_bar: bool = True,
     target_accept_prob: float = 0.8,
     thinning: Any = 1,
+    shard_rows: bool | None = None,
     **nuts: Any,
 ) -> MCMC:
-    """Fit ``model(**model_kwargs)`` with NUTS and return the finished NumPyro ``MCMC``."""
+    """Fit ``model(**model_kwargs)`` with NUTS and return the finished NumPyro ``MCMC``.
+
+    ``shard_rows``: split the data rows over the devices (:mod:`bayesforge.sharding`;
+    None: when the chains do not run in parallel and the data is large, or spans processes).
+    """
     num_warmup = as_int(num_warmup, "num_warmup", minimum=0)
     num_samples = as_int(num_samples, "num_samples", minimum=1)
     num_chains = as_int(num_chains, "num_chains", minimum=1)
@@ -143,6 +149,9 @@ def run_nuts(
     if not isinstance(target_accept_prob, numbers.Real) or not 0 < float(target_accept_prob) < 1:
         raise ValueError(f"target_accept_prob must be a number strictly between 0 and 1, got {target_accept_prob!r}")
     method = choose_chain_method(chain_method, num_chains, devices)
+    run = plan_sharding(model, model_kwargs, devices, num_chains=num_chains, chain_method=chain_method,
+                        resolved_chain_method=method, shard_rows=shard_rows)
+    model, model_kwargs, method = run.model, run.model_kwargs, run.chain_method
     kernel = NUTS(model, target_accept_prob=float(target_accept_prob), **_nuts_options(nuts))
     mcmc = MCMC(
         kernel,
@@ -152,12 +161,14 @@ def run_nuts(
         thinning=thinning,
         chain_method=method,
         progress_bar=bool(progress_bar),
+        jit_model_args=run.jit_model_args,
     )
     with devices.context(), threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
         # We chose chain_method from the devices; NumPyro's own advice about it is noise here.
         warnings.filterwarnings("ignore", message="There are not enough devices to run parallel chains")
         mcmc.run(jax.random.PRNGKey(seed), extra_fields=("diverging",), **model_kwargs)
         jax.block_until_ready(mcmc.get_samples(group_by_chain=True))
+    run.finish(mcmc)
     divergences = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
     if divergences:
         total = num_chains * (num_samples // thinning)

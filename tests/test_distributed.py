@@ -1,0 +1,296 @@
+"""Rows split over devices (one process, 4 host devices) and over processes (two on localhost).
+
+The two-process tests start small scripts with ``bf(distributed=...)`` on a free
+port; every wait has a timeout, so a hang fails the test instead of stalling it.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_python
+
+WORKER = textwrap.dedent('''
+    import json, sys
+    from pathlib import Path
+    import numpy as np
+    from bayesforge import bf
+    from bayesforge.distributed import gather_rows, row_range
+
+    process_id, port, count, out, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
+    try:
+        m = bf(platform="cpu", cores=1, distributed={"coordinator_address": f"127.0.0.1:{port}",
+               "num_processes": count, "process_id": process_id, "timeout": 6, "heartbeat_timeout": 5})
+    except (ValueError, TimeoutError) as error:
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
+        sys.exit(3)
+    print(json.dumps({"joined": process_id}), flush=True)
+
+    def normal_mean(y):
+        mu = m.dist.normal(0.0, 10.0, name="mu")
+        m.dist.normal(mu, 1.0, name="y", obs=y)
+
+    y = np.random.default_rng(1).normal(3.0, 1.0, 200)
+    start, stop = row_range(len(y), process_id, count)
+    m.data_on_model = {"y": y[start:stop]}
+    while True:
+        m.fit(normal_mean, num_warmup=100, num_samples=100, num_chains=2, seed=0, progress_bar=False)
+        if mode != "loop":
+            break
+    normal_mean_draws, chain_method = m.posteriors["mu"].tolist(), m.sampler.chain_method
+    labels = np.random.default_rng(2).integers(0, 2, 200)
+    X = (np.where(labels == 1, 4.0, -4.0) + 0.7 * np.random.default_rng(3).normal(size=200))[:, None]  # 1-D: cheap
+    start, stop = row_range(len(X), process_id, count)
+    fit = m.gmm(X[start:stop], K=2, num_warmup=50, num_samples=50, num_chains=1, seed=0)
+    memberships = gather_rows(fit.predict_proba())
+    if m.is_main_process:
+        np.savetxt(out / "memberships.csv", np.c_[np.arange(len(memberships)), memberships, labels],
+                   delimiter=",", fmt="%.6g")
+    print(json.dumps({"mu": normal_mean_draws, "gmm_mu": fit.posterior.draws["mu"].tolist(),
+                      "chain_method": chain_method, "rows": stop - start, "main": m.is_main_process,
+                      "files": sorted(p.name for p in out.iterdir())}), flush=True)
+''')
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start(folder: Path, process_id: int, port: int, count: int, mode: str = "fit") -> subprocess.Popen:
+    script = folder / "worker.py"
+    if not script.exists():
+        script.write_text(WORKER)
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env.update(JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+    return subprocess.Popen([sys.executable, str(script), str(process_id), str(port), str(count), str(folder), mode],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def _finish(process: subprocess.Popen, timeout: float) -> tuple[int, dict, str]:
+    """Exit status, last JSON line printed, stderr; kills the process and fails if it runs past ``timeout``."""
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"process did not exit within {timeout} s (a hang); stderr:\n{err[-3000:]}")
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return process.returncode, (lines[-1] if lines else {}), err
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory):
+    """One run of the worker in 2 processes: a normal mean with m.fit, a 1-D GMM, memberships written by process 0."""
+    folder = tmp_path_factory.mktemp("two")
+    port = _free_port()
+    processes = [_start(folder, i, port, 2) for i in range(2)]
+    results = [_finish(p, timeout=900) for p in processes]
+    return folder, results
+
+
+def test_both_processes_exit_zero(two_processes):
+    _, results = two_processes
+    for rc, last, err in results:
+        assert rc == 0, err[-3000:]
+        assert last["rows"] == 100 and last["chain_method"] == "vectorized"
+    assert [last["main"] for _, last, _ in results] == [True, False]
+
+
+def test_every_process_gets_the_same_draws(two_processes):
+    _, ((_, first, _), (_, second, _)) = two_processes
+    assert first["mu"] == second["mu"]
+    assert first["gmm_mu"] == second["gmm_mu"]
+
+
+def test_two_processes_sample_the_posterior_of_all_rows(two_processes, m):
+    """Posterior mean within Monte Carlo error of a one-process fit to all 200 rows."""
+    _, ((_, first, _), _) = two_processes
+
+    def normal_mean(y):
+        mu = m.dist.normal(0.0, 10.0, name="mu")
+        m.dist.normal(mu, 1.0, name="y", obs=y)
+
+    m.data_on_model = {"y": np.random.default_rng(1).normal(3.0, 1.0, 200)}
+    m.fit(normal_mean, num_warmup=100, num_samples=100, num_chains=2, seed=1, progress_bar=False)
+    alone, together = m.posteriors["mu"], np.asarray(first["mu"])
+    error = np.hypot(alone.std() / np.sqrt(len(alone) / 4), together.std() / np.sqrt(len(together) / 4))
+    assert abs(alone.mean() - together.mean()) < 4 * error
+    assert abs(together.std() - 1 / np.sqrt(200)) < 0.3 / np.sqrt(200)  # half the data would give sd 0.1
+
+
+def test_memberships_of_every_row_written_once_by_the_main_process(two_processes):
+    folder, results = two_processes
+    assert [last["files"] for _, last, _ in results] == [["memberships.csv", "worker.py"]] * 2
+    table = np.loadtxt(folder / "memberships.csv", delimiter=",")
+    assert table.shape == (200, 4)
+    assert table[:, 0].tolist() == list(range(200))
+    np.testing.assert_allclose(table[:, 1:3].sum(axis=1), 1.0, atol=1e-5)
+    cluster, truth = table[:, 1:3].argmax(axis=1), table[:, 3]
+    assert (cluster == truth).all() or (cluster != truth).all()  # two well-separated blobs, up to labels
+
+
+def test_a_killed_process_stops_the_other(tmp_path):
+    port = _free_port()
+    processes = [_start(tmp_path, i, port, 2, mode="loop") for i in range(2)]
+    try:
+        first_line = processes[1].stdout.readline()
+        assert "joined" in first_line, processes[1].stderr.read()[-3000:]
+        time.sleep(3)  # into the sampling loop
+        processes[1].send_signal(signal.SIGKILL)
+        rc, _, err = _finish(processes[0], timeout=120)  # heartbeat_timeout=5 s in the worker
+    finally:
+        for process in processes:
+            process.kill()
+            process.communicate()
+    assert rc != 0
+    assert "another task died" in err or "heartbeat" in err, err[-3000:]
+
+
+def test_a_process_count_that_does_not_match_is_an_error_naming_it(tmp_path):
+    port = _free_port()
+    processes = [_start(tmp_path, 0, port, 2), _start(tmp_path, 1, port, 3)]
+    results = [_finish(p, timeout=90) for p in processes]
+    for rc, last, err in results:
+        assert rc == 3, err[-3000:]
+        assert "num_processes" in last["error"]
+    assert "num_processes=3" in results[1][1]["error"] and "num_processes=2" in results[1][1]["error"]
+
+
+def test_an_unreachable_coordinator_is_an_error_naming_the_address(tmp_path):
+    rc, last, err = _finish(_start(tmp_path, 1, _free_port(), 2), timeout=90)
+    assert rc == 3, err[-3000:]
+    assert "coordinator_address='127.0.0.1:" in last["error"] and "TimeoutError" in last["error"]
+
+
+def test_distributed_true_outside_a_cluster_says_what_to_pass():
+    code = ("from bayesforge import bf\n"
+            "try:\n    bf(platform='cpu', distributed=True)\n"
+            "except ValueError as error:\n    print('ERROR', error)\n")
+    if any(k.startswith(("SLURM_", "OMPI_", "KUBERNETES_")) for k in os.environ):
+        pytest.skip("running inside a cluster JAX would detect")
+    result = run_python(code, env={"JAX_PLATFORMS": "cpu"}, timeout=120)
+    assert "ERROR bf(distributed=True) found no cluster" in result.stdout, result.stderr[-3000:]
+    assert "coordinator_address" in result.stdout
+
+
+# -- one process, rows over 4 host devices ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def regression_fits():
+    """One chain of a small regression (203 rows: padded to 204 on 4 devices) unsharded and sharded, float64."""
+    from bayesforge import bf
+
+    m = bf(platform="cpu", x64=True)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(203, 2))
+    y = 1.0 + X @ np.array([0.5, -1.0]) + rng.normal(size=203)
+
+    def regression(X, y):
+        beta = m.dist.normal(0.0, 5.0, shape=(2,), name="beta")
+        alpha = m.dist.normal(0.0, 5.0, name="alpha")
+        m.dist.normal(alpha + X @ beta, 1.0, name="y", obs=y)
+
+    m.data_on_model = {"X": X, "y": y}
+    fits = {}
+    for shard in (False, True):
+        m.fit(regression, num_warmup=60, num_samples=50, num_chains=1, seed=3, progress_bar=False,
+              shard_rows=shard)
+        fits[shard] = m.posterior
+    return m, regression, fits
+
+
+def test_one_chain_over_four_devices_gives_the_unsharded_draws(regression_fits):
+    m, regression, fits = regression_fits
+    assert m.devices.count == 4
+    assert fits[True].mcmc.sampler.model.__wrapped__ is regression  # the run saw the sharded, masked model
+    assert fits[False].mcmc.sampler.model is regression
+    for site in ("alpha", "beta"):
+        np.testing.assert_allclose(fits[True].draws[site], fits[False].draws[site], rtol=1e-6, atol=1e-9)
+
+
+def test_padded_rows_are_not_in_the_pointwise_log_likelihood(regression_fits):
+    _, _, fits = regression_fits
+    sharded, plain = (fits[s].to_arviz().log_likelihood["y"].values for s in (True, False))
+    assert sharded.shape == plain.shape == (1, 50, 203)
+    np.testing.assert_allclose(sharded, plain, rtol=1e-6)
+
+
+def test_rows_and_the_chain_method_of_a_sharded_run():
+    from bayesforge.device import configure
+    from bayesforge.sharding import plan_sharding, row_arguments
+
+    import numpyro
+    import numpyro.distributions as dist
+
+    def regression(X, y, K):
+        beta = numpyro.sample("beta", dist.Normal(0, 1).expand([X.shape[1]]))
+        numpyro.sample("y", dist.Normal(X @ beta, 1.0), obs=y)
+
+    def needs_numpy(y):
+        numpyro.sample("y", dist.Normal(float(np.mean(y)), 1.0), obs=y)
+
+    arguments = {"X": np.ones((6, 2)), "y": np.ones(6), "K": 3}
+    assert row_arguments(regression, arguments) == (6, ("X", "y"))
+    assert row_arguments(needs_numpy, {"y": np.ones(6)}) is None
+    devices = configure(platform="cpu")
+    run = plan_sharding(regression, arguments, devices, num_chains=3, chain_method="auto",
+                        resolved_chain_method="vectorized", shard_rows=True)
+    assert run.sharded and run.chain_method == "vectorized" and run.padded_rows == 8
+    assert run.model_kwargs["X"].sharding.spec[0] == "data"
+    small = plan_sharding(regression, arguments, devices, num_chains=1, chain_method="auto")
+    assert not small.sharded  # automatic: too few rows to be worth it
+    with pytest.raises(ValueError, match="chain_method='parallel'"):
+        plan_sharding(regression, arguments, devices, num_chains=2, chain_method="parallel",
+                      resolved_chain_method="parallel", shard_rows=True)
+    with pytest.raises(TypeError, match="shard_rows"):
+        plan_sharding(regression, arguments, devices, num_chains=1, chain_method="auto", shard_rows="yes")
+
+
+# -- settings and files ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings, message", [
+    ({"coordinator_address": "10.0.0.1", "num_processes": 2, "process_id": 0}, "coordinator_address must be 'host:port'"),
+    ({"coordinator_address": "h:1", "num_processes": 2, "process_id": 2}, "process_id must be 0..num_processes-1"),
+    ({"coordinator_address": "h:1", "num_processes": 0, "process_id": 0}, "num_processes"),
+    ({"coordinator": "h:1"}, "unknown setting 'coordinator'"),
+    ({"coordinator_address": "h:1", "timeout": -1}, "timeout"),
+])
+def test_bad_settings_are_errors_naming_them(settings, message):
+    from bayesforge.distributed import parse_settings
+
+    with pytest.raises((ValueError, TypeError), match=message):
+        parse_settings(settings)
+    with pytest.raises(TypeError, match="distributed must be None, True"):
+        parse_settings("127.0.0.1:1234")
+
+
+def test_each_process_reads_its_own_rows_of_a_file(tmp_path):
+    from bayesforge.distributed import read_own_rows, row_range
+    from bayesforge.tabular import read_numeric_csv
+
+    path = tmp_path / "points.csv"
+    path.write_text("x,y,label\n" + "".join(f"{i},{i * i},c{i}\n" + ("\n" if i == 4 else "") for i in range(10)))
+    whole = read_numeric_csv(path, columns="x,y")
+    parts = [read_own_rows(path, i, 3, columns="x,y") for i in range(3)]
+    assert [(start, total, len(table)) for table, start, total in parts] == [(0, 10, 4), (4, 10, 3), (7, 10, 3)]
+    assert [row_range(10, i, 3) for i in range(3)] == [(0, 4), (4, 7), (7, 10)]
+    joined = np.concatenate([table.to_numpy() for table, _, _ in parts])
+    np.testing.assert_array_equal(joined, whole.to_numpy())
+    assert list(parts[1][0].columns) == ["x", "y"] and parts[1][0].index[0] == 4
+    path.write_text("x,y\n1,2\n3,4\n5,oops\n7,8\n")
+    with pytest.raises(ValueError) as whole_error:
+        read_numeric_csv(path)
+    assert read_own_rows(path, 0, 2)[0].to_numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(ValueError) as own_error:  # the process holding the bad row: the whole file's message
+        read_own_rows(path, 1, 2)
+    assert str(own_error.value) == str(whole_error.value)
