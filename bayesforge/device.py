@@ -21,10 +21,11 @@ import os
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Iterator
 
 import jax
 
+from . import distributed as _distributed
 from .interop import as_int
 
 __all__ = ["Devices", "configure", "DEFAULT_CHAINS", "PLATFORMS"]
@@ -92,7 +93,8 @@ def _platform_devices(platform: str) -> tuple:
         return ()
 
 
-def configure(platform: str | None = None, cores: int | None = None, x64: bool = False) -> Devices:
+def configure(platform: str | None = None, cores: int | None = None, x64: bool = False,
+              distributed: Any = None) -> Devices:
     """Detect (and, before JAX starts, set up) the devices for fitting.
 
     Parameters
@@ -106,6 +108,11 @@ def configure(platform: str | None = None, cores: int | None = None, x64: bool =
         ``max(os.cpu_count(), 4)`` so the default 4 chains run in parallel.
     x64:
         Fit in double precision.
+    distributed:
+        Join other processes in one fit (:mod:`bayesforge.distributed`): ``True``
+        detects the cluster (SLURM, Open MPI, Kubernetes, Cloud TPU), a dict gives
+        ``coordinator_address``, ``num_processes``, ``process_id`` (and optionally
+        ``timeout``, ``heartbeat_timeout``). Then ``count`` is all processes' devices.
     """
     if platform is not None:
         if not isinstance(platform, str) or platform.lower() not in PLATFORMS:
@@ -115,6 +122,7 @@ def configure(platform: str | None = None, cores: int | None = None, x64: bool =
         cores = as_int(cores, "cores", minimum=1)
     if not isinstance(x64, (bool, int)) or isinstance(x64, int) and x64 not in (0, 1):
         raise TypeError(f"x64 must be True or False, got {x64!r}")
+    settings = _distributed.parse_settings(distributed)
 
     notes: list[str] = []
     if not _backend_started():
@@ -137,6 +145,8 @@ def configure(platform: str | None = None, cores: int | None = None, x64: bool =
             )
             warnings.warn(message, RuntimeWarning, stacklevel=3)
             notes.append(f"JAX had already started with {started_with} CPU device(s)")
+    if settings is not None:  # before the backend starts: JAX's distributed runtime comes first
+        notes.append(_distributed.initialize(settings))
 
     chosen = platform or jax.default_backend()
     devices = _platform_devices(chosen)
