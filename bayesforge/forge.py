@@ -199,7 +199,11 @@ class BayesForge:
         if self._posterior is not None:
             mcmc = self._posterior.mcmc
             name = getattr(self._posterior.model, "__name__", "model")
-            state = f"fitted {name}() with {mcmc.num_chains} chain(s) × {mcmc.num_samples} draws ({mcmc.chain_method})"
+            if mcmc is None:  # a variational fit
+                draws = len(next(iter(self._posterior.draws.values())))
+                state = f"fitted {name}() by {self._posterior.method.upper()} ({draws} draws)"
+            else:
+                state = f"fitted {name}() with {mcmc.num_chains} chain(s) × {mcmc.num_samples} draws ({mcmc.chain_method})"
         devices = self.devices.describe().replace("\n", "; ")
         return f"<BayesForge {state}; {devices}>"
 

@@ -45,9 +45,9 @@ def arviz():
 
 @dataclass
 class Posterior:
-    """One fit: the NumPyro ``MCMC``, the model and the arguments it was called with."""
+    """One fit: the NumPyro ``MCMC`` (None for a variational fit), the model and the arguments it was called with."""
 
-    mcmc: MCMC
+    mcmc: MCMC | None
     model: Callable[..., Any]
     model_kwargs: dict[str, Any]
     devices: Devices
@@ -58,6 +58,10 @@ class Posterior:
     #: Relabel on first use of the draws (so ``m.fit`` itself costs what NumPyro's run costs).
     relabel_pending: bool = field(default=False, repr=False)
     _idata: "az.InferenceData | None" = field(default=None, repr=False)
+    #: "nuts", or "vi" for draws from a variational approximation (:mod:`bayesforge.vi`; no ``mcmc``).
+    method: str = "nuts"
+    #: The variational fit (:class:`bayesforge.vi.VIFit`) when ``method == "vi"``.
+    variational: Any = field(default=None, repr=False)
 
     @classmethod
     def sample(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices, relabel: bool = True,
@@ -72,6 +76,28 @@ class Posterior:
         if relabel and process_count() > 1:
             posterior.by_chain()  # relabelling gathers points from every process: all of them now, together
         return posterior
+
+    @classmethod
+    def variational_fit(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices,
+                        relabel: bool = True, **options: Any) -> "Posterior":
+        """Fit ``model(**model_kwargs)`` by minibatch variational inference (options of
+        :func:`bayesforge.vi.fit_vi`); the draws from the fitted guide are one chain."""
+        from .vi import fit_vi
+
+        if not isinstance(relabel, bool):
+            raise TypeError(f"relabel must be True or False, got {relabel!r}")
+        fit = fit_vi(model, model_kwargs, devices=devices, **options)
+        return cls(mcmc=None, model=model, model_kwargs=dict(model_kwargs), devices=devices,
+                   samples_by_chain=fit.samples, relabel_pending=relabel, method="vi", variational=fit)
+
+    @property
+    def note(self) -> str | None:
+        """What the reader of a variational fit's summary must know (None for NUTS)."""
+        if self.method != "vi":
+            return None
+        return ("variational fit (minibatch VI): the draws come from an approximation of the posterior that "
+                "understates its uncertainty (sds and intervals too narrow); r̂, ESS and MCSE describe MCMC "
+                "chains and are left empty (NaN)")
 
     @property
     def layout(self) -> MixtureLayout | None:
@@ -126,15 +152,20 @@ class Posterior:
             value = stacked[site]
             relabelled[site] = permute_components(value, permutations, axis).reshape(by_chain[site].shape)
         return Posterior(mcmc=self.mcmc, model=self.model, model_kwargs=self.model_kwargs, devices=self.devices,
-                         samples_by_chain=relabelled, _layout=layout, _permutations=permutations)
+                         samples_by_chain=relabelled, _layout=layout, _permutations=permutations,
+                         method=self.method, variational=self.variational)
 
     @property
     def num_divergences(self) -> int:
-        """Divergent transitions after warmup, all chains together."""
+        """Divergent transitions after warmup, all chains together (0 for a variational fit)."""
+        if self.mcmc is None:
+            return 0
         return int(np.asarray(self.mcmc.get_extra_fields()["diverging"]).sum())
 
     def to_arviz(self) -> "az.InferenceData":
         """InferenceData with posterior, sample_stats, observed_data and pointwise log_likelihood."""
+        if self._idata is None and self.mcmc is None:
+            self._idata = self._arviz_without_mcmc()
         if self._idata is None:
             with self.devices.context():
                 idata = arviz().from_numpyro(self.mcmc, log_likelihood=True)
@@ -144,6 +175,30 @@ class Posterior:
                     idata.posterior[site] = idata.posterior[site].copy(data=values)
             self._idata = idata
         return self._idata
+
+    def _arviz_without_mcmc(self) -> "az.InferenceData":
+        """InferenceData of draws given without a sampler: posterior, observed data, pointwise log-likelihood."""
+        import jax
+        import jax.numpy as jnp
+        from numpyro.infer.util import log_likelihood
+
+        from .mixture import compiled_replay
+
+        by_chain = self.by_chain()
+        with self.devices.context():
+            draws = {name: jnp.asarray(value) for name, value in self.draws.items()}
+            first = {name: value[0] for name, value in draws.items()}
+            observed = compiled_replay(self.model, self.model_kwargs, first, lambda trace: {
+                name: site["value"] for name, site in trace.items() if site["type"] == "sample" and site["is_observed"]})
+            arrays = {k: v for k, v in self.model_kwargs.items() if isinstance(v, (np.ndarray, jax.Array))}
+            static = {k: v for k, v in self.model_kwargs.items() if k not in arrays}
+            pointwise = jax.jit(lambda draws, arrays: log_likelihood(self.model, draws, **static, **arrays))(
+                draws, arrays)
+        chains = next(iter(by_chain.values())).shape[:2]
+        return arviz().from_dict(
+            posterior=by_chain,
+            log_likelihood={k: np.asarray(v).reshape(chains + v.shape[1:]) for k, v in pointwise.items()},
+            observed_data={k: np.asarray(v) for k, v in observed.items()})
 
     def _draws_by_chain(self) -> "az.InferenceData":
         # The summary needs the draws alone: the pointwise log-likelihood of to_arviz() costs
@@ -165,10 +220,18 @@ class Posterior:
             # r̂ of a constant (e.g. the unit diagonal of a Cholesky factor) is NaN, which the table shows.
             warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
             table = arviz().summary(self._draws_by_chain(), group="posterior", var_names=var_names,
-                                    round_to="none", hdi_prob=float(hdi_prob))
-        return round_summary(table, rounding)
+                                    round_to="none", hdi_prob=float(hdi_prob),
+                                    kind="all" if self.note is None else "stats")
+        if self.note is not None:  # MCMC's columns, empty: the draws are not a Markov chain
+            table = table.assign(**{column: np.nan for column in MCMC_COLUMNS})
+        table = round_summary(table, rounding)
+        if self.note is not None:
+            table.attrs["note"] = self.note
+        return table
 
 
+#: The summary's columns that describe Markov chains (NaN for a variational fit).
+MCMC_COLUMNS = ("mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat")
 #: Significant figures of "auto" rounding, by column: estimates, their Monte Carlo standard errors.
 ESTIMATE_DIGITS, MCSE_DIGITS = 4, 2
 

@@ -147,6 +147,22 @@ class VIFit:
         """The ELBO trace: minus :attr:`losses`."""
         return -self.losses
 
+    @property
+    def num_draws(self) -> int:
+        """Draws from the fitted guide."""
+        return int(next(iter(self.samples.values())).shape[1])
+
+    @property
+    def diagnostics(self) -> dict[str, Any]:
+        """The fit in numbers, with the keys NUTS fits report where they apply.
+
+        r̂ and the ESS describe Markov chains, so they are NaN here; ``divergences`` is 0.
+        """
+        return {"method": "vi", "guide": self.guide_kind, "converged": self.converged, "num_steps": self.num_steps,
+                "final_loss": float(self.losses[-1]), "batch_size": self.batch_size, "skipped_steps": self.skipped_steps,
+                "max_r_hat": math.nan, "min_ess_bulk": math.nan, "divergences": 0, "seconds": float(self.seconds),
+                "chain_method": None, "num_chains": 1}
+
 
 def converged(means: Sequence[float], errors: Sequence[float], tolerance: float, patience: int = PATIENCE) -> bool:
     """Whether the loss has levelled off, from the mean loss of each block of steps and its standard error.

@@ -101,32 +101,56 @@ def test_minibatch_log_density_and_gradient_are_unbiased():
     np.testing.assert_allclose(values[0], prior + n * likelihood, rtol=1e-5)
 
 
-# -- the seed GMM -----------------------------------------------------------------------------------------------
+# -- the seed GMM through the library: m.gmm(..., method="vi") -----------------------------------------------
 @pytest.fixture(scope="module")
-def gmm_fit():
+def gmm_vi():
     from bayesforge import bf
-    from bayesforge.mixture import gaussian_mixture_draws, membership_probabilities
-    from bayesforge.models.gmm import gmm_model, initial_values, seed_data
+    from bayesforge.models.gmm import seed_data
 
     m = bf(platform="cpu")
     data, labels = seed_data(n_samples=300)
-    means = m.ml.KMEANS(data, n_clusters=8)["centroids"]
-    kwargs = {"data": data, "K": 8, "initial_means": means}
-    fit = fit_vi(gmm_model(m), kwargs, init_values=initial_values(data, means), num_draws=200, devices=m.devices)
-    with m.devices.context():
-        draws = gaussian_mixture_draws(gmm_model(m), kwargs, {k: v[0] for k, v in fit.samples.items()})
-        memberships = membership_probabilities(draws, data)
-    return fit, labels, memberships
+    return m, m.gmm(data, 8, method="vi", num_samples=300), labels
 
 
-def test_gmm_from_kmeans_recovers_the_clusters(gmm_fit):
+def test_gmm_from_kmeans_recovers_the_clusters(gmm_vi):
     from sklearn.metrics import adjusted_rand_score
 
-    fit, labels, memberships = gmm_fit
-    assert adjusted_rand_score(labels, memberships.argmax(axis=1)) >= 0.95
-    assert fit.batch_size == 300  # batch_size 10 000 is more than N
-    assert fit.samples["mu"].shape == (1, 200, 8, 2) and fit.samples["Lcorr"].shape == (1, 200, 8, 2, 2)
-    assert np.all(np.isfinite(fit.samples["sigma"])) and fit.skipped_steps == 0
+    _, fit, labels = gmm_vi
+    assert adjusted_rand_score(labels, fit.predict()) >= 0.95
+    assert fit.predict_proba().shape == (300, 8)
+    variational = fit.posterior.variational
+    assert variational.batch_size == 300  # the default 10 000 is more than N
+    assert variational.converged and variational.skipped_steps == 0
+    assert fit.posterior.by_chain()["mu"].shape == (1, 300, 8, 2)
+
+
+def test_gmm_vi_summary_says_the_uncertainty_is_understated(gmm_vi):
+    m, fit, _ = gmm_vi
+    table = fit.summary()
+    assert "understates" in table.attrs["note"]
+    assert table[["mean", "sd", "hdi_5.5%", "hdi_94.5%"]].notna().all().all()
+    assert table[["r_hat", "ess_bulk", "ess_tail", "mcse_mean", "mcse_sd"]].isna().all().all()
+    diagnostics = fit.diagnostics
+    assert diagnostics["method"] == "vi" and diagnostics["converged"] and diagnostics["divergences"] == 0
+    assert "VI: 300 draws" in repr(fit) and "by VI" in repr(m)
+    assert "understates" in m.summary().attrs["note"]
+
+
+def test_gmm_vi_criteria_and_figure(gmm_vi):
+    _, fit, _ = gmm_vi
+    idata = fit.to_arviz()
+    assert idata.log_likelihood[fit.observed_site].shape == (1, 300, 300)
+    assert np.isfinite(fit.loo().elpd_loo) and np.isfinite(fit.waic().elpd_waic) and np.isfinite(fit.bic())
+    assert len(fit.plot().axes) >= 1
+
+
+def test_library_fits_refuse_nuts_options_and_unknown_methods(gmm_vi):
+    m, _, _ = gmm_vi
+    data = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(TypeError, match=r"method='vi' got option\(s\) \['num_warmup'\]"):
+        m.gmm(data, 2, method="vi", num_warmup=10)
+    with pytest.raises(ValueError, match="method must be 'nuts'.*or 'vi'.*got 'advi'"):
+        m.dpmm(data, method="advi")
 
 
 # -- rules and inputs ---------------------------------------------------------------------------------------

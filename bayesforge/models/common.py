@@ -44,19 +44,25 @@ import numpyro.distributions as npd
 from numpyro.distributions import constraints
 from numpyro.distributions.transforms import AffineTransform, biject_to
 
-from ..distributed import column_moments, same_in_every_process
+from ..distributed import column_moments, refuse_distributed, same_in_every_process
 from ..interop import as_int
 from ..ml import as_data_matrix
 from ..posterior import Posterior
+from ..vi import check_method
 from .result import MixtureFit
 
 __all__ = ["SAMPLING_DEFAULTS", "REG_COVAR", "MEAN_PRIOR_SCALE", "MixtureData", "ScaledNormal", "check_on_fit",
            "check_reg_covar", "component_means", "component_scale_tril", "describe_column", "fit_mixture",
-           "floored_scale_tril", "observe_gaussian_mixture", "prefixed_warnings", "prepare_data"]
+           "fit_variational", "floored_scale_tril", "observe_gaussian_mixture", "prefixed_warnings", "prepare_data",
+           "VI_DEFAULTS", "VI_OPTIONS"]
 
 #: Defaults of every library mixture fit; any of them, and any ``m.fit`` / NUTS option, can be passed.
 SAMPLING_DEFAULTS = {"num_warmup": 1000, "num_samples": 1000, "num_chains": 4, "seed": 0, "progress_bar": False,
                      "max_draws": 400}
+#: Defaults of a variational library fit (``method="vi"``): ``num_samples`` draws from the fitted approximation.
+VI_DEFAULTS = {"num_samples": 1000, "seed": 0, "progress_bar": False, "max_draws": 400}
+#: The other options of a variational library fit (see :func:`bayesforge.vi.fit_vi`).
+VI_OPTIONS = ("guide", "batch_size", "max_steps", "learning_rate", "tolerance", "check_every")
 #: Default covariance floor, relative to each column's variance (scikit-learn's ``reg_covar`` default, there absolute).
 REG_COVAR = 1e-6
 #: Prior scale of a GMM component's mean around its k-means centroid, in units of the column's sd.
@@ -284,11 +290,15 @@ def fit_mixture(
     """Fit ``model(data=data.matrix, **model_kwargs)`` with NUTS on ``m.devices`` and wrap it as a :class:`MixtureFit`.
 
     ``options``: :data:`SAMPLING_DEFAULTS` overridden by what is given, and any other
-    ``m.fit`` / NUTS option. ``max_draws`` posterior draws (evenly spaced) serve
+    ``m.fit`` / NUTS option. ``method="vi"``: minibatch variational inference instead
+    (:func:`fit_variational`). ``max_draws`` posterior draws (evenly spaced) serve
     memberships and the figure. Chains start at ``initial_values(seed)`` (called
     only when no ``init_strategy`` is given). ``num_parameters``: the model's free
     parameters, for BIC.
     """
+    if check_method(options.pop("method", "nuts")) == "vi":
+        return fit_variational(m, model, model_kwargs, initial_values, kind=kind, data=data,
+                               num_parameters=num_parameters, summary_sites=summary_sites, **options)
     fit_options = {**SAMPLING_DEFAULTS, **options}
     draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
     if "init_strategy" not in fit_options:
@@ -303,6 +313,42 @@ def fit_mixture(
         fit_options["init_strategy"] = init_to_value(values=values)
     started = time.perf_counter()
     posterior = Posterior.sample(model, {"data": data.matrix, **model_kwargs}, m.devices, **fit_options)
+    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
+                      max_draws=draws_kept, summary_sites=summary_sites, feature_names=data.feature_names,
+                      parameter_count=num_parameters)
+
+
+def fit_variational(
+    m,
+    model: Callable[..., Any],
+    model_kwargs: Mapping[str, Any],
+    initial_values: Callable[[int], Mapping[str, np.ndarray]],
+    *,
+    kind: str,
+    data: MixtureData,
+    num_parameters: int,
+    summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
+    **options: Any,
+) -> MixtureFit:
+    """:func:`fit_mixture` by minibatch variational inference (:func:`bayesforge.vi.fit_vi`), from ``initial_values``.
+
+    ``options``: :data:`VI_DEFAULTS` (``num_samples`` draws from the fitted guide, one
+    chain) overridden by what is given, and :data:`VI_OPTIONS`. The result is the
+    same :class:`MixtureFit` as NUTS gives; its summary carries a note that the
+    approximation understates the uncertainty.
+    """
+    unknown = sorted(set(options) - set(VI_DEFAULTS) - set(VI_OPTIONS))
+    if unknown:
+        raise TypeError(f"method='vi' got option(s) {unknown} it does not take (NUTS settings such as num_warmup "
+                        f"or num_chains do not apply); it takes: {', '.join([*VI_DEFAULTS, *VI_OPTIONS])}")
+    refuse_distributed("variational inference (method='vi')")
+    fit_options = {**VI_DEFAULTS, **options}
+    draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
+    start = initial_values(as_int(fit_options["seed"], "seed"))
+    fit_options["num_draws"] = fit_options.pop("num_samples")
+    started = time.perf_counter()
+    posterior = Posterior.variational_fit(model, {"data": data.matrix, **model_kwargs}, m.devices,
+                                          init_values=start, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
                       max_draws=draws_kept, summary_sites=summary_sites, feature_names=data.feature_names,
                       parameter_count=num_parameters)

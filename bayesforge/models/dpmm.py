@@ -137,7 +137,8 @@ def fit(
     components, relabelled summary with ``alpha``, ``occupied_clusters()``). Chains
     start from :func:`initial_values` unless ``init_strategy`` is given.
     ``reg_covar`` and ``options`` as for :func:`bayesforge.models.gmm.fit`
-    (``num_warmup``, ``num_samples``, ``num_chains``, ``seed``, ``max_draws``, NUTS options).
+    (``num_warmup``, ``num_samples``, ``num_chains``, ``seed``, ``max_draws``, NUTS options;
+    ``method="vi"`` for minibatch variational inference).
     """
     prepared = prepare_data(data, x64=m.devices.x64)
     floor = check_reg_covar(reg_covar)

@@ -186,6 +186,9 @@ def fit(
     (draws kept for memberships and the figure; see
     ``models.common.SAMPLING_DEFAULTS``) and any ``m.fit`` / NUTS option; chains
     start from :func:`initial_values` unless ``init_strategy`` is given.
+    ``method="vi"``: minibatch variational inference from the same start instead of
+    NUTS (faster at large N; understates the uncertainty), with the options of
+    :func:`bayesforge.models.common.fit_variational`.
     """
     prepared = prepare_data(data, x64=m.devices.x64)
     floor = check_reg_covar(reg_covar)

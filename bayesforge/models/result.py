@@ -202,7 +202,13 @@ class MixtureFit:
 
     @cached_property
     def diagnostics(self) -> dict[str, Any]:
-        """``max_r_hat``, ``min_ess_bulk``, ``divergences``, ``seconds``, ``chain_method``, ``num_chains``."""
+        """``max_r_hat``, ``min_ess_bulk``, ``divergences``, ``seconds``, ``chain_method``, ``num_chains``.
+
+        A variational fit (``method="vi"``): those keys (r̂ and ESS NaN) with ``method``,
+        ``converged``, ``num_steps`` and the rest of :attr:`bayesforge.vi.VIFit.diagnostics`.
+        """
+        if self.posterior.variational is not None:
+            return {**self.posterior.variational.diagnostics, "seconds": float(self.seconds)}
         table = self.summary(round_to=None)
         return {
             "max_r_hat": float(np.nanmax(table["r_hat"])),
@@ -305,6 +311,9 @@ class MixtureFit:
 
     def __repr__(self) -> str:
         n, d = self.data.shape
+        if self.posterior.mcmc is None:
+            return (f"<MixtureFit {self.kind.upper()} K={self.K} on {n}×{d} data; "
+                    f"{self.posterior.method.upper()}: {len(next(iter(self.posterior.draws.values())))} draws>")
         return (f"<MixtureFit {self.kind.upper()} K={self.K} on {n}×{d} data; "
                 f"{self.posterior.mcmc.num_chains} chain(s) × {self.posterior.mcmc.num_samples} draws>")
 

@@ -101,7 +101,9 @@ def _criteria_row(fit: "MixtureFit") -> dict[str, Any]:
         "elpd_waic": float(waic.elpd_waic), "se_waic": float(waic.se), "bic": float(fit.bic()),
         "max_r_hat": float(diagnostics["max_r_hat"]), "divergences": int(diagnostics["divergences"]),
         "seconds": float(diagnostics["seconds"]),
-        "status": convergence_status(float(diagnostics["max_r_hat"]), num_chains),
+        # A variational fit (method="vi") has no r̂: its optimisation says whether it converged.
+        "status": (("converged" if diagnostics["converged"] else "not converged") if diagnostics.get("method") == "vi"
+                   else convergence_status(float(diagnostics["max_r_hat"]), num_chains)),
     }
 
 
@@ -119,7 +121,9 @@ def _candidates(table: pd.DataFrame) -> list[int]:
     converged = list(table.index[status == "converged"])
     for k in table.index[status != "converged"]:
         left_out = ": left out of the selection" if converged else ""
-        if status[k] == "collapsed":
+        if np.isnan(table.loc[k, "max_r_hat"]):  # no r̂ (a variational fit)
+            _warn(f"K={k}: the fit did not converge{left_out}")
+        elif status[k] == "collapsed":
             _warn(f"K={k}: chains collapsed (max r̂ > {COLLAPSED_R_HAT:g}: they found different modes){left_out}")
         else:
             _warn(f"K={k}: chains did not converge (max r̂ {table.loc[k, 'max_r_hat']:.3g} > {R_HAT_LIMIT})"
