@@ -1,26 +1,39 @@
 """Distributions that BayesForge substitutes for NumPyro's own.
 
-Only one today: :class:`MultivariateNormal`, identical in behaviour to
-``numpyro.distributions.MultivariateNormal`` but computing its log-density and
-Cholesky factor without LAPACK for small dimensions, which avoids a JAX thread
-pool deadlock under parallel chains (see :mod:`bayesforge.linalg`).
+* :class:`MultivariateNormal`, identical in behaviour to
+  ``numpyro.distributions.MultivariateNormal`` but computing its log-density and
+  Cholesky factor without LAPACK for small dimensions, which avoids a JAX thread
+  pool deadlock under parallel chains (see :mod:`bayesforge.linalg`);
+* :func:`mixture_same_family`, NumPyro's ``MixtureSameFamily`` except that a mixture
+  of a ``Categorical`` and ``MultivariateNormal`` components (a Gaussian mixture)
+  is a :class:`GaussianMixture`, whose ``log_prob`` is the fused kernel of
+  :mod:`bayesforge.likelihood` (same values, about 10× faster gradients).
 
 >>> import jax.numpy as jnp
 >>> d = MultivariateNormal(jnp.zeros(2), covariance_matrix=jnp.eye(2))
 >>> round(float(d.log_prob(jnp.zeros(2))), 4)
 -1.8379
+>>> import numpyro.distributions as npd
+>>> mix = mixture_same_family(npd.Categorical(probs=jnp.array([0.5, 0.5])), MultivariateNormal(jnp.zeros((2, 2)), scale_tril=jnp.stack([jnp.eye(2)] * 2)))
+>>> type(mix).__name__, round(float(mix.log_prob(jnp.zeros(2))), 4)
+('GaussianMixture', -1.8379)
+>>> type(mixture_same_family(npd.Categorical(probs=jnp.array([0.5, 0.5])), npd.Normal(jnp.zeros(2), 1.0))).__name__
+'MixtureSameFamily'
 """
 from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 import numpyro.distributions as npd
+from numpyro.distributions.discrete import CategoricalLogits, CategoricalProbs
 from numpyro.distributions.util import validate_sample
 
+from .likelihood import MAX_DIM, mixture_log_prob
 from .linalg import MAX_UNROLLED_DIM, cholesky_lower, solve_lower
 
-__all__ = ["MultivariateNormal", "REPLACEMENTS"]
+__all__ = ["GaussianMixture", "MultivariateNormal", "REPLACEMENTS", "mixture_same_family"]
 
 
 class MultivariateNormal(npd.MultivariateNormal):
@@ -50,5 +63,38 @@ class MultivariateNormal(npd.MultivariateNormal):
         return -0.5 * (dim * math.log(2 * math.pi) + mahalanobis) - half_log_det
 
 
-#: NumPyro name -> BayesForge class used in its place by ``m.dist``.
-REPLACEMENTS = {"MultivariateNormal": MultivariateNormal}
+class GaussianMixture(npd.MixtureSameFamily):
+    """``MixtureSameFamily(Categorical, MultivariateNormal)`` whose ``log_prob`` is the fused kernel.
+
+    Everything but ``log_prob`` is NumPyro's. The kernel (:func:`bayesforge.likelihood.mixture_log_prob`)
+    takes one set of K components (mixing batch shape ``()``, component batch shape
+    ``(K,)``) of dimension D ≤ 16; other shapes use NumPyro's computation.
+    """
+
+    def _fused_parameters(self):
+        component = self.component_distribution
+        k, dim = self.mixture_size, component.event_shape[-1]
+        if self.mixing_distribution.batch_shape != () or component.batch_shape != (k,) or dim > MAX_DIM:
+            return None
+        log_weights = jax.nn.log_softmax(self.mixing_distribution.logits)
+        loc = jnp.broadcast_to(component.loc, (k, dim))
+        return log_weights, loc, jnp.broadcast_to(component.scale_tril, (k, dim, dim))
+
+    @validate_sample
+    def log_prob(self, value, intermediates=None):
+        parameters = self._fused_parameters()
+        if parameters is None:
+            return super().log_prob(value, intermediates)
+        return mixture_log_prob(*parameters, value)
+
+
+def mixture_same_family(mixing_distribution, component_distribution, *, validate_args=None) -> npd.MixtureSameFamily:
+    """NumPyro's ``MixtureSameFamily``; a :class:`GaussianMixture` for ``Categorical`` × ``MultivariateNormal``."""
+    gaussian = isinstance(mixing_distribution, (CategoricalProbs, CategoricalLogits)) and isinstance(
+        component_distribution, npd.MultivariateNormal)
+    cls = GaussianMixture if gaussian else npd.MixtureSameFamily
+    return cls(mixing_distribution, component_distribution, validate_args=validate_args)
+
+
+#: NumPyro name -> BayesForge constructor used in its place by ``m.dist``.
+REPLACEMENTS = {"MultivariateNormal": MultivariateNormal, "MixtureSameFamily": mixture_same_family}

@@ -15,12 +15,14 @@ the same values to rounding, and is no slower. See ``DESIGN.md``.
 [[2.0, 0.0], [1.0, 1.4142135381698608]]
 >>> solve_lower(L, jnp.array([2.0, 2.0])).tolist()
 [1.0, 0.7071067690849304]
+>>> inverse_lower(jnp.array([[2.0, 0.0], [1.0, 4.0]])).tolist()
+[[0.5, 0.0], [-0.125, 0.25]]
 """
 from __future__ import annotations
 
 import jax.numpy as jnp
 
-__all__ = ["MAX_UNROLLED_DIM", "cholesky_lower", "solve_lower"]
+__all__ = ["MAX_UNROLLED_DIM", "cholesky_lower", "inverse_lower", "solve_lower"]
 
 #: Largest event dimension handled by unrolled arithmetic (the unrolled graph
 #: grows as D²; beyond this LAPACK's batching rarely meets the hang's sizes).
@@ -54,3 +56,17 @@ def cholesky_lower(matrix: jnp.ndarray) -> jnp.ndarray:
             row.append(jnp.sqrt(acc) if i == j else acc / rows[j][j])
         rows.append(row + [zero] * (dim - i - 1))
     return jnp.stack([jnp.stack(r, axis=-1) for r in rows], axis=-2)
+
+
+def inverse_lower(scale_tril: jnp.ndarray) -> jnp.ndarray:
+    """Inverse of lower-triangular ``L`` (``..., D, D``), itself lower triangular; the upper triangle of ``L`` is ignored."""
+    dim = scale_tril.shape[-1]
+    zero = jnp.zeros_like(scale_tril[..., 0, 0])
+    columns: list[jnp.ndarray] = []
+    for j in range(dim):  # column j of L⁻¹ solves L y = e_j; its entries above j are zero
+        ys: list[jnp.ndarray] = [zero] * j
+        for i in range(j, dim):
+            acc = (1.0 if i == j else 0.0) - sum((scale_tril[..., i, k] * ys[k] for k in range(j, i)), zero)
+            ys.append(acc / scale_tril[..., i, i])
+        columns.append(jnp.stack(ys, axis=-1))
+    return jnp.stack(columns, axis=-1)

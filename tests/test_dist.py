@@ -216,7 +216,8 @@ def test_every_exported_distribution_class_is_reachable_under_its_snake_case_nam
         # the entry is that class (or BayesForge's drop-in subclass), not another class whose name collides
         expected = REPLACEMENTS.get(name, getattr(npd, name))
         assert table[snake_case(name)] is expected, name
-        assert issubclass(table[snake_case(name)], getattr(npd, name))
+        if inspect.isclass(expected):  # a factory replacement (mixture_same_family) picks among subclasses
+            assert issubclass(expected, getattr(npd, name))
         factory = getattr(m.dist, snake_case(name))
         assert isinstance(factory, DistributionFactory) and factory.constructor is expected
     assert "Distribution" not in table and "distribution" not in table
