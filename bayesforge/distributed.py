@@ -52,8 +52,8 @@ from .interop import as_int
 
 __all__ = ["DistributedSettings", "parse_settings", "initialize", "is_main_process", "process_index",
            "process_count", "row_range", "read_own_rows", "agree_on_rows", "same_in_every_process",
-           "shared_rows", "gather_rows", "column_moments", "refuse_distributed", "INITIALIZATION_TIMEOUT",
-           "HEARTBEAT_TIMEOUT"]
+           "shared_rows", "gather_rows", "column_moments", "refuse_distributed", "failed_processes",
+           "INITIALIZATION_TIMEOUT", "HEARTBEAT_TIMEOUT"]
 
 #: Seconds the processes have to find each other (raise it for clusters that start processes slowly).
 INITIALIZATION_TIMEOUT = 60
@@ -336,57 +336,87 @@ def row_range(num_rows: Any, process_id: Any, num_processes: Any) -> tuple[int, 
     return start, start + base + (index < extra)
 
 
-def _data_lines(path: Path) -> tuple[bytes, list[tuple[int, bytes]]] | None:
-    """Header line and ``[(line number, line)]`` of non-blank data lines; None when the file cannot be read here."""
+def _data_lines(path: Path, header: bool) -> tuple[bytes | None, list[bytes]] | None:
+    """The header line (None without one) and the non-blank data lines; None when the file cannot be read here."""
     try:
         with open(path, "rb") as handle:
-            header = handle.readline()
-            lines = [(number, line) for number, line in enumerate(handle, start=2) if line.strip()]
+            first = handle.readline() if header else None
+            lines = [line for line in handle if line.strip()]
     except OSError:
         return None
-    return header, lines
+    return first, lines
 
 
-def read_own_rows(path: Any, process_id: Any, num_processes: Any, columns: Any = None):
-    """This process's share of a CSV file's data rows: ``(table, start, total)``.
+def _parse_rows(first: bytes | None, lines: list[bytes], columns: Any, sep: str, decimal: str):
+    """The rows as a float table, or None when anything is unusual (then the whole file is read instead)."""
+    import pandas as pd
 
-    ``table`` is a float ``DataFrame`` of rows ``start .. start + len(table) - 1``
-    (0-based data rows) of ``total``; shares differ by at most one row
-    (:func:`row_range`). Only these rows are parsed; the rest of the file is
-    scanned for line breaks. The file format and ``columns`` are those of
-    :func:`bayesforge.tabular.read_numeric_csv`; for a bad file every process
-    raises the same :class:`~bayesforge.tabular.DataFileError` that function
-    gives for the whole file.
+    from .tabular import ENCODING
+
+    text = (first.rstrip(b"\r\n") + b"\n" if first is not None else b"") + b"".join(
+        line if line.endswith(b"\n") else line + b"\n" for line in lines)
+    try:
+        cells = pd.read_csv(io.BytesIO(text), header=None, dtype=str, sep=sep, keep_default_na=False,
+                            na_filter=False, encoding=ENCODING, engine="c").fillna("")
+        if first is not None:
+            header = [str(name).strip() for name in cells.iloc[0]]
+            cells = cells.iloc[1:]
+            if any(_is_number(name) for name in header):
+                return None  # perhaps data in the header line: read_numeric_csv says what to do
+        else:
+            header = [f"x{j + 1}" for j in range(cells.shape[1])]
+        cells.columns = header
+        names = header if columns is None else _column_names(header, columns)
+        if len(cells) != len(lines) or len(set(names)) != len(names) or not all(names):
+            return None
+        texts = {name: cells[name].str.strip() for name in names}
+        if decimal != ".":
+            texts = {name: values.str.replace(decimal, ".", regex=False) for name, values in texts.items()}
+        table = pd.DataFrame({name: pd.to_numeric(values, errors="raise").astype(float)
+                              for name, values in texts.items()}, columns=names)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    return table if np.isfinite(table.to_numpy()).all() else None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_own_rows(path: Any, process_id: Any, num_processes: Any, columns: Any = None, *, sep: str = ",",
+                  decimal: str = ".", header: bool = True):
+    """This process's share of a delimited file's data rows: ``(table, start, total)``.
+
+    ``table`` is a float ``DataFrame`` of data rows ``start .. start + len(table) - 1``
+    (numbered from 0, its index) out of ``total``; shares differ by at most one row
+    (:func:`row_range`). Only these rows are parsed; the rest of the file is only
+    scanned for line breaks. ``columns``, ``sep``, ``decimal`` and ``header`` are
+    those of :func:`bayesforge.tabular.read_numeric_csv`. When this process's rows
+    or the header are not plain numbers, the whole file is read with that function,
+    so a bad file gives its error message (naming the column, row and line).
     """
     import pandas as pd
 
-    from .tabular import ENCODING, DataFileError, read_numeric_csv
+    from .tabular import read_numeric_csv
 
     file = Path(path)
     count = as_int(num_processes, "num_processes", minimum=1)
     index = as_int(process_id, "process_id", minimum=0)
-    found = _data_lines(file) if file.is_file() else None
-    if found is None or not found[1]:
-        read_numeric_csv(file, columns)  # raises the error for a missing, empty or unreadable file
-        raise DataFileError(f"cannot read {file}")
-    header, lines = found
-    start, stop = row_range(len(lines), index, count)
-    text = header.rstrip(b"\r\n") + b"\n" + b"".join(line for _, line in lines[start:stop])
-    try:
-        own = pd.read_csv(io.BytesIO(text), dtype=str, keep_default_na=False, na_filter=False, encoding=ENCODING)
-        own.columns = [str(name).strip() for name in own.columns]
-        names = list(own.columns) if columns is None else _column_names(list(own.columns), columns)
-        if len(set(names)) != len(names) or any(not n or n.startswith("Unnamed:") for n in names):
-            raise ValueError("column names")
-        table = pd.DataFrame({name: pd.to_numeric(own[name].str.strip(), errors="raise").astype(float)
-                              for name in names}, columns=names)
-        if len(table) != stop - start or not np.isfinite(table.to_numpy()).all():
-            raise ValueError("values")
-    except (ValueError, KeyError, UnicodeDecodeError, pd.errors.ParserError):
-        read_numeric_csv(file, columns)  # the whole file: the same message as without --coordinator
-        raise DataFileError(f"rows {start + 1}..{stop} of {file.name} could not be read as numbers") from None
-    table.index = pd.RangeIndex(start, stop)
-    return table, start, len(lines)
+    found = _data_lines(file, header) if file.is_file() else None
+    if found is not None and found[1]:
+        first, lines = found
+        start, stop = row_range(len(lines), index, count)
+        table = _parse_rows(first, lines[start:stop], columns, sep, decimal)
+        if table is not None:
+            table.index = pd.RangeIndex(start, stop)
+            return table, start, len(lines)
+    whole = read_numeric_csv(file, columns, sep=sep, decimal=decimal, header=header)  # raises for a bad file
+    start, stop = row_range(len(whole), index, count)
+    return whole.iloc[start:stop], start, len(whole)
 
 
 def _column_names(header: list[str], columns: Any) -> list[str]:
@@ -533,6 +563,18 @@ def column_moments(rows: Any) -> tuple[np.ndarray, np.ndarray]:
         mean_all = mean_all + delta * count / combined
         total = combined
     return mean_all.reshape(mean.shape), np.sqrt(squares_all / max(total, 1.0)).reshape(mean.shape)
+
+
+def failed_processes(failed: bool) -> list[int]:
+    """The processes (by number) that report ``failed``; every process gets the same list.
+
+    For steps that can fail in some processes only (reading their rows, preparing
+    the output folder): all processes then stop together instead of the others
+    waiting for the failed one in the fit's collectives.
+    """
+    if process_count() == 1:
+        return [0] if failed else []
+    return [p for p, flag in enumerate(_allgather_ints([int(bool(failed))])[:, 0].tolist()) if flag]
 
 
 def refuse_distributed(what: str) -> None:

@@ -23,7 +23,7 @@ WORKER = textwrap.dedent('''
     from pathlib import Path
     import numpy as np
     from bayesforge import bf
-    from bayesforge.distributed import gather_rows, row_range
+    from bayesforge.distributed import row_range
 
     process_id, port, count, out, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
     try:
@@ -46,17 +46,13 @@ WORKER = textwrap.dedent('''
         if mode != "loop":
             break
     normal_mean_draws, chain_method = m.posteriors["mu"].tolist(), m.sampler.chain_method
-    labels = np.random.default_rng(2).integers(0, 2, 200)
-    X = (np.where(labels == 1, 4.0, -4.0) + 0.7 * np.random.default_rng(3).normal(size=200))[:, None]  # 1-D: cheap
-    start, stop = row_range(len(X), process_id, count)
-    fit = m.gmm(X[start:stop], K=2, num_warmup=50, num_samples=50, num_chains=1, seed=0)
-    memberships = gather_rows(fit.predict_proba())
-    if m.is_main_process:
-        np.savetxt(out / "memberships.csv", np.c_[np.arange(len(memberships)), memberships, labels],
-                   delimiter=",", fmt="%.6g")
-    print(json.dumps({"mu": normal_mean_draws, "gmm_mu": fit.posterior.draws["mu"].tolist(),
-                      "chain_method": chain_method, "rows": stop - start, "main": m.is_main_process,
-                      "files": sorted(p.name for p in out.iterdir())}), flush=True)
+    from bayesforge.cli.main import main  # the gmm command over the same two processes: a 1-D GMM (cheap)
+
+    status = main(["gmm", str(out / "points.csv"), "--columns", "x", "--k", "2", "--chains", "1", "--warmup", "50",
+                   "--samples", "50", "--out", str(out / "gmm"), "--quiet", "--coordinator", f"127.0.0.1:{port}",
+                   "--num-processes", str(count), "--process-id", str(process_id)])
+    print(json.dumps({"mu": normal_mean_draws, "chain_method": chain_method, "rows": stop - start,
+                      "main": m.is_main_process, "gmm_status": status}), flush=True)
 ''')
 
 
@@ -90,8 +86,11 @@ def _finish(process: subprocess.Popen, timeout: float) -> tuple[int, dict, str]:
 
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory):
-    """One run of the worker in 2 processes: a normal mean with m.fit, a 1-D GMM, memberships written by process 0."""
+    """One run of the worker in 2 processes: a normal mean with m.fit, then ``bayesforge gmm`` on a 1-D file."""
     folder = tmp_path_factory.mktemp("two")
+    labels = np.random.default_rng(2).integers(0, 2, 201)
+    x = np.where(labels == 1, 4.0, -4.0) + 0.7 * np.random.default_rng(3).normal(size=201)
+    (folder / "points.csv").write_text("x,label\n" + "".join(f"{v:.6f},{k}\n" for v, k in zip(x, labels)))
     port = _free_port()
     processes = [_start(folder, i, port, 2) for i in range(2)]
     results = [_finish(p, timeout=900) for p in processes]
@@ -102,14 +101,13 @@ def test_both_processes_exit_zero(two_processes):
     _, results = two_processes
     for rc, last, err in results:
         assert rc == 0, err[-3000:]
-        assert last["rows"] == 100 and last["chain_method"] == "vectorized"
+        assert last["rows"] == 100 and last["chain_method"] == "vectorized" and last["gmm_status"] == 0
     assert [last["main"] for _, last, _ in results] == [True, False]
 
 
 def test_every_process_gets_the_same_draws(two_processes):
     _, ((_, first, _), (_, second, _)) = two_processes
     assert first["mu"] == second["mu"]
-    assert first["gmm_mu"] == second["gmm_mu"]
 
 
 def test_two_processes_sample_the_posterior_of_all_rows(two_processes, m):
@@ -128,15 +126,18 @@ def test_two_processes_sample_the_posterior_of_all_rows(two_processes, m):
     assert abs(together.std() - 1 / np.sqrt(200)) < 0.3 / np.sqrt(200)  # half the data would give sd 0.1
 
 
-def test_memberships_of_every_row_written_once_by_the_main_process(two_processes):
-    folder, results = two_processes
-    assert [last["files"] for _, last, _ in results] == [["memberships.csv", "worker.py"]] * 2
-    table = np.loadtxt(folder / "memberships.csv", delimiter=",")
-    assert table.shape == (200, 4)
-    assert table[:, 0].tolist() == list(range(200))
-    np.testing.assert_allclose(table[:, 1:3].sum(axis=1), 1.0, atol=1e-5)
-    cluster, truth = table[:, 1:3].argmax(axis=1), table[:, 3]
-    assert (cluster == truth).all() or (cluster != truth).all()  # two well-separated blobs, up to labels
+def test_the_gmm_command_writes_every_row_once_from_the_main_process(two_processes):
+    """201 rows: 101 + 100 per process, padded and masked; process 0 gathers the memberships and writes."""
+    import pandas as pd
+
+    folder, _ = two_processes
+    assert sorted(p.name for p in folder.iterdir()) == ["gmm", "points.csv", "worker.py"]  # no stray files
+    assert sorted(p.name for p in (folder / "gmm").iterdir()) == ["gmm.png", "memberships.csv", "summary.csv"]
+    table = pd.read_csv(folder / "gmm" / "memberships.csv")
+    assert table["row"].tolist() == list(range(201))
+    np.testing.assert_allclose(table[["p_0", "p_1"]].sum(axis=1), 1.0, atol=1e-5)
+    truth = pd.read_csv(folder / "points.csv")["label"].to_numpy()
+    assert (table["cluster"] == truth).all() or (table["cluster"] != truth).all()  # two clear blobs, up to labels
 
 
 def test_a_killed_process_stops_the_other(tmp_path):
@@ -294,3 +295,8 @@ def test_each_process_reads_its_own_rows_of_a_file(tmp_path):
     with pytest.raises(ValueError) as own_error:  # the process holding the bad row: the whole file's message
         read_own_rows(path, 1, 2)
     assert str(own_error.value) == str(whole_error.value)
+    path.write_text("1;2,5\n3;-4,0\n\n5;6\n")  # no header, decimal commas
+    options = {"sep": ";", "decimal": ",", "header": False}
+    own = [read_own_rows(path, i, 2, **options)[0] for i in range(2)]
+    assert [t.to_numpy().tolist() for t in own] == [[[1.0, 2.5], [3.0, -4.0]], [[5.0, 6.0]]]
+    assert list(own[0].columns) == list(read_numeric_csv(path, **options).columns) == ["x1", "x2"]

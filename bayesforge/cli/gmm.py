@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from . import many_machines
 from .console import Console
 from .errors import CommandError
 from .interrupts import RunState
@@ -56,6 +57,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                         help="the file has no header line: every line is data, columns are named x1, x2, ...")
     add_output_options(parser, "folder for the output files (default: ./gmm-<name of the data file>)", None)
     add_sampler_options(parser)
+    many_machines.add_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -76,6 +78,8 @@ class Components:
 
 def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
     """The ``gmm`` command; returns the exit status (raises :class:`CommandError` for the user's mistakes)."""
+    if many_machines.requested(args):
+        return many_machines.run(args, console, state)
     data: Path = args.data
     out = args.out if args.out is not None else Path(f"gmm-{data.stem}")
     state.target = str(out)  # for "interrupted; nothing was written to <out>"
