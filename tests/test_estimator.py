@@ -70,10 +70,6 @@ def test_feature_names_reach_the_estimator_and_the_bayesian_result(pipeline, blo
     assert gmm.n_features_in_ == 2
     assert list(gmm.feature_names_in_) == ["length", "mass"]
     assert gmm.posterior_.feature_names == ("length", "mass")
-    idata = gmm.posterior_.to_arviz()  # a real sampler's InferenceData, its axes named
-    assert idata.posterior["mu"].dims == ("chain", "draw", "component", "feature")
-    assert list(idata.posterior["feature"].values) == ["length", "mass"]
-    assert idata.log_likelihood["obs"].dims == ("chain", "draw", "observation")
     with pytest.raises(ValueError, match="X has 3 features, but BayesianGMM is expecting 2 features"):
         gmm.predict(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="feature names"):
@@ -188,10 +184,12 @@ def test_vi_without_variational_fits_says_so(monkeypatch):
 #: chains (in parallel) cost less than one: a single chain's fit measured 28-40 CPU s, two chains' 15 s.
 CHECKED = BayesianGMM(n_components=3, num_chains=2, num_warmup=20, num_samples=20, max_draws=40, random_state=0)
 
-#: Checks that fail, and why (the answer to "which of scikit-learn's conventions does BayesianGMM not follow").
+#: Checks that fail, and why. With BAYESFORGE_ALL_SKLEARN_CHECKS=1 (scikit-learn 1.9): 43 pass, these 2 (pickle,
+#: pickle of read-only memmapped data) fail, check_array_api_input is skipped by scikit-learn (no SCIPY_ARRAY_API).
 EXPECTED_FAILED_CHECKS = {
-    "check_estimators_pickle": "the fitted posterior_ holds the NumPyro sampler and the model's closures, "
-                               "which pickle cannot serialise",
+    # pickle.dumps(fitted) -> AttributeError: Can't pickle local object 'library_gmm_model.<locals>.gmm'
+    "check_estimators_pickle": "posterior_ (and its NumPyro MCMC) holds the model, a closure that m.gmm builds "
+                               "per fit over its workspace; pickle cannot serialise local functions",
 }
 
 #: Checks that fit nothing (or refuse the input before fitting): run by default, in well under a second.
@@ -205,9 +203,9 @@ NO_FIT_CHECKS = {
     "check_parameters_default_constructible", "check_fit2d_1sample", "check_get_params_invariance",
     "check_set_params", "check_fit1d",
 }
-#: The other checks fit models, about 15 CPU seconds each (mostly JAX compiling the sampler), dozens in all:
-#: BAYESFORGE_ALL_SKLEARN_CHECKS=1 runs them too. (What they test of fitted estimators, the tests above test
-#: on shared fits: validation against the fitted features, fit_predict, clone, DataFrames, scores.)
+#: The other 24 checks fit models, about 15 CPU seconds each (mostly JAX compiling the sampler): 770 CPU s in
+#: all, measured. BAYESFORGE_ALL_SKLEARN_CHECKS=1 runs them too. (What they test of fitted estimators, the tests
+#: above test on shared fits: validation against the fitted features, fit_predict, clone, DataFrames, scores.)
 RUN_ALL = os.environ.get("BAYESFORGE_ALL_SKLEARN_CHECKS") == "1"
 DEFAULT_CHECKS = NO_FIT_CHECKS
 
@@ -229,7 +227,13 @@ def _chosen_checks():
 
 @pytest.mark.parametrize(("estimator", "check"), _chosen_checks(),
                          ids=lambda value: _check_name(value) if callable(value) else "BayesianGMM")
-def test_scikit_learn_estimator_checks(estimator, check):
+def test_scikit_learn_estimator_checks(estimator, check, monkeypatch):
+    name = _check_name(check)
+    if name in NO_FIT_CHECKS:  # keep the default run cheap: a check that starts fitting must leave the list
+        def no_fit(*args, **kwargs):
+            raise AssertionError(f"{name} fits a model: move it out of NO_FIT_CHECKS")
+
+        monkeypatch.setattr(BayesForge, "gmm", no_fit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # 20 draws: r̂ is what it is
         warnings.filterwarnings("ignore", message=".*divergent transitions", category=RuntimeWarning)
