@@ -162,3 +162,19 @@ def test_bic_of_the_data_matches_bic_of_the_data_given_as_x(hand_made):
     assert fit.bic(fit.data) == pytest.approx(fit.bic(), rel=1e-5)
     assert fit.bic() - fit.aic() == pytest.approx(fit.num_parameters * (np.log(300) - 2))
     assert fit.score() == pytest.approx(float(np.mean(fit.score_samples(fit.data))))
+
+
+def test_the_figure_names_its_axes_after_the_data_columns(hand_made):
+    import matplotlib.pyplot as plt
+
+    figure = hand_made.plot()
+    try:
+        main = figure.axes[0]
+        assert (main.get_xlabel(), main.get_ylabel()) == ("a", "b")
+    finally:
+        plt.close(figure)
+    figure = hand_made.plot(feature_names=["u", "v"])  # an explicit choice wins
+    try:
+        assert (figure.axes[0].get_xlabel(), figure.axes[0].get_ylabel()) == ("u", "v")
+    finally:
+        plt.close(figure)

@@ -303,10 +303,14 @@ class MixtureFit:
 
     # -- figure ---------------------------------------------------------------------------------
     def plot(self, X: Any = None, path: Any = None, **options: Any) -> "Figure":
-        """The GMM figure (:func:`bayesforge.plot.plot_mixture`) of ``X`` (default: the data)."""
+        """The GMM figure (:func:`bayesforge.plot.plot_mixture`) of ``X`` (default: the data).
+
+        Axes are named after the data's columns (``feature_names``) unless ``feature_names=`` is given.
+        """
         from ..plot import plot_mixture
 
         points = self._points(X)
+        options.setdefault("feature_names", self.feature_labels)
         return plot_mixture(points, self.draws, self.predict_proba(points), path=path, **options)
 
     def __repr__(self) -> str:
