@@ -77,7 +77,8 @@ def r_results(tmp_path_factory):
     runner.write_text(RUNNER)
     output = work / "results.json"
     run = subprocess.run([RSCRIPT, str(runner), str(library), str(PACKAGE / "tests" / "testthat"), str(output)],
-                         capture_output=True, text=True, env=env, cwd=work, timeout=900)
+                         capture_output=True, text=True, env=env, cwd=work,
+                         timeout=1800)  # a safety net: the R tests take about 4 CPU-minutes, far longer on a shared machine
     log = f"--- Rscript stdout ---\n{run.stdout[-6000:]}\n--- Rscript stderr ---\n{run.stderr[-6000:]}"
     assert run.returncode == 0 and output.exists(), f"the R test run did not finish (exit {run.returncode}):\n{log}"
     results = json.loads(output.read_text())
