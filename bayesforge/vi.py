@@ -398,17 +398,19 @@ def fit_vi(
     are the data points; the model must observe them row by row. ``batch_size``
     rows (all N when fewer) are drawn with replacement at every step, and the
     observed sites' log-likelihood is scaled by N / B. ``guide``: ``"normal"``
-    (AutoNormal, scales starting at :func:`initial_scale`) or ``"delta"`` (AutoDelta,
-    MAP). ``init_values``: where the guide's
-    locations start (``{site: value}``, constrained; other sites start at NumPyro's
-    default), e.g. a k-means solution. Adam with ``learning_rate`` runs in blocks of
-    ``check_every`` steps until the mean loss of a block improves on the previous
-    block's by less than ``tolerance`` (relative) plus its minibatch noise for
-    :data:`PATIENCE` blocks in a row (:func:`converged`), or until ``max_steps``,
-    which warns. Then :data:`PATIENCE` more blocks run at :data:`POLISH` times the
-    learning rate, and the guide's parameters averaged over them are the result
-    (``num_steps`` counts them too). ``devices``: a :class:`~bayesforge.device.Devices` (its device and
-    precision), or None for JAX's defaults.
+    (AutoNormal, scales starting at :func:`initial_scale`) or ``"delta"``
+    (AutoDelta, MAP). ``init_values``: where the guide's locations start
+    (``{site: value}``, constrained; other sites start at NumPyro's default), e.g. a
+    k-means solution.
+
+    Adam with ``learning_rate`` runs in blocks of ``check_every`` steps until the
+    mean loss of a block improves on the previous block's by less than ``tolerance``
+    (relative) plus its minibatch noise for :data:`PATIENCE` blocks in a row
+    (:func:`converged`), or until ``max_steps``, which warns. Then :data:`PATIENCE`
+    more blocks run at :data:`POLISH` times the learning rate, and the guide's
+    parameters averaged over them are the result (``num_steps`` counts them too).
+    ``devices``: a :class:`~bayesforge.device.Devices` (its device and precision), or
+    None for JAX's defaults. Returns a :class:`VIFit`.
     """
     from .fit import match_arguments
 
