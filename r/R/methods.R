@@ -19,10 +19,7 @@ print.bayesforge.models.result.MixtureFit <- function(x, digits = 3, ...) {
   cat(title, "\n", sep = "")
   cat(sprintf("data: %d points x %d feature%s%s\n", shape[[1L]], shape[[2L]], if (shape[[2L]] == 1L) "" else "s",
               if (length(features)) paste0(" (", paste(features, collapse = ", "), ")") else ""))
-  cat(sprintf("NUTS: %d chain%s, max R-hat %.3f, min bulk ESS %.0f, %d divergent transition%s, %.1f s\n",
-              diagnostics$num_chains, if (diagnostics$num_chains == 1L) "" else "s", diagnostics$max_r_hat,
-              diagnostics$min_ess_bulk, diagnostics$divergences, if (diagnostics$divergences == 1L) "" else "s",
-              diagnostics$seconds))
+  cat(fit_line(diagnostics), "\n", sep = "")
   means <- python_member(x, "means")
   colnames(means) <- if (length(features) == ncol(means)) features else paste0("mean[", seq_len(ncol(means)), "]")
   table <- data.frame(weight = python_member(x, "weights"), means, check.names = FALSE)
@@ -30,6 +27,20 @@ print.bayesforge.models.result.MixtureFit <- function(x, digits = 3, ...) {
   cat("components (posterior means; labels 1..K as predict() gives them):\n")
   print(signif(table, digits))
   invisible(x)
+}
+
+# How the fit was computed, from the core's diagnostics: NUTS (chains, R-hat, ESS, divergences)
+# or variational inference (method "vi": steps, convergence).
+fit_line <- function(diagnostics) {
+  if (identical(diagnostics$method, "vi")) {
+    return(sprintf("variational inference: %s steps, %s, %.1f s", format(diagnostics$num_steps),
+                   if (isTRUE(diagnostics$converged)) "converged" else "not converged", diagnostics$seconds))
+  }
+  chains <- diagnostics$num_chains
+  divergences <- diagnostics$divergences
+  sprintf("NUTS: %d chain%s, max R-hat %.3f, min bulk ESS %.0f, %d divergent transition%s, %.1f s",
+          chains, if (chains == 1L) "" else "s", diagnostics$max_r_hat, diagnostics$min_ess_bulk,
+          divergences, if (divergences == 1L) "" else "s", diagnostics$seconds)
 }
 
 summary.bayesforge.models.result.MixtureFit <- function(object, ...) summary_table(object, ...)

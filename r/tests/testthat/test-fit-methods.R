@@ -70,6 +70,8 @@ test_that("print() shows the mixture in R's terms", {
   expect_match(out[[5L]], "weight +eruptions +waiting")
   expect_match(out[[6L]], "^1 ")
   expect_match(capture.output(print(seed_fit()$fit))[[2L]], "^data: 300 points x 2 features$")
+  expect_identical(bayesforge:::fit_line(list(method = "vi", num_steps = 3000L, converged = TRUE, seconds = 2.5)),
+                   "variational inference: 3000 steps, converged, 2.5 s")
 })
 
 test_that("summary() is a data.frame with 1-based Stan-style names", {
