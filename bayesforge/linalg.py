@@ -7,7 +7,7 @@ queued to themselves: the fit hangs forever. A Gaussian mixture of N ≥ ~6 000
 points hits it through the batched triangular solve in
 ``MultivariateNormal.log_prob``. For the small dimensions such models use, the
 same computation unrolled into elementwise arithmetic never calls LAPACK, gives
-the same values to rounding, and is no slower. See ``DESIGN.md``.
+the same values to rounding, and is no slower. See ``ARCHITECTURE.md``.
 
 >>> import jax.numpy as jnp
 >>> L = cholesky_lower(jnp.array([[4.0, 2.0], [2.0, 3.0]]))

@@ -43,7 +43,7 @@ print(json.dumps({{"ari": adjusted_rand_score(g["true_labels"], labels), "r_hat"
 
 
 def test_large_gmm_with_parallel_chains_does_not_hang():
-    """jax 0.10's batched LAPACK trsm deadlocked parallel chains at N >= ~6 250 (DESIGN.md)."""
+    """jax 0.10's batched LAPACK trsm deadlocked parallel chains at N >= ~6 250 (ARCHITECTURE.md)."""
     code = """
 from bayesforge import bf
 from bayesforge.models.gmm import gmm_model, seed_data
