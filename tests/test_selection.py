@@ -114,3 +114,11 @@ def test_convergence_status():
         "converged", "converged", "not converged", "not converged", "collapsed", "collapsed", "not converged"]
     assert convergence_status(1.0, 1) == "single chain"
     assert set(STATUSES) == {"converged", "not converged", "collapsed", "single chain"}
+
+
+def test_a_small_elpd_difference_keeps_the_smaller_k_even_with_a_tiny_standard_error():
+    # K=2 is K=1 plus an empty component: 1 elpd better over 200 points, with a standard error far below 1
+    fits = {1: _StandInFit(BASE, 1.01, 1), 2: _StandInFit(BASE + 0.005, 1.01, 2)}
+    selection, _ = _select(fits)
+    assert selection.table.loc[1, "dse_loo"] < 0.5 and selection.selected_k == 1
+    assert _select({1: fits[1], 2: _StandInFit(BASE + 0.03, 1.01, 2)})[0].selected_k == 2  # 6 better: not small

@@ -109,7 +109,8 @@ def prepare_data(data: Any, *, x64: bool, name: str = "data") -> MixtureData:
     columns = getattr(data, "columns", None)
     names = tuple(str(c) for c in columns) if columns is not None else None
     matrix = as_data_matrix(data, name)
-    location, scale = column_moments(matrix)  # over every process's rows when distributed
+    with np.errstate(over="ignore", invalid="ignore"):  # a column whose squares overflow is refused below
+        location, scale = column_moments(matrix)  # over every process's rows when distributed
     flat = np.flatnonzero(np.ptp(matrix, axis=0) == 0)
     if len(flat) == matrix.shape[1]:
         raise ValueError(f"{name}: all {matrix.shape[0]} rows are the same point (every column, from "

@@ -226,8 +226,9 @@ def choose_k(
     PSIS-LOO, WAIC (ArviZ, from the pointwise log-likelihood), BIC and the
     convergence ``status`` per K, the selected K, every fit, and ``plot()``. For
     LOO and WAIC the selected K is the smallest whose expected log predictive
-    density is within one standard error of the difference from the best (a
-    simpler model unless a larger one is clearly better); for BIC the lowest.
+    density is within one standard error of the difference from the best, or
+    less than 4 below it (a simpler model unless a larger one is clearly
+    better); for BIC the lowest.
     Only K whose chains converged are selected (see
     :mod:`bayesforge.models.selection`). ``on_fit(k, fit, index, total)`` is
     called after each K's fit (``index`` from 1); warnings about one K start

@@ -9,8 +9,10 @@ error); with one chain per fit convergence cannot be judged, and K is selected
 among all fits, with one warning saying so.
 
 >>> import pandas as pd
->>> table = pd.DataFrame({"elpd": [-900.0, -850.0, -849.5], "se_diff": [30.0, 2.0, 0.0]}, index=[1, 2, 3])
->>> smallest_within_one_se(table["elpd"], table["se_diff"])
+>>> table = pd.DataFrame({"elpd": [-900.0, -850.0, -840.0], "se_diff": [30.0, 12.0, 0.0]}, index=[1, 2, 3])
+>>> smallest_as_good_as_best(table["elpd"], table["se_diff"])     # 10 below the best, within its SE of 12
+2
+>>> smallest_as_good_as_best(table["elpd"] + [0, 7, 0], table["se_diff"] * 0.1)  # 3 below: a small difference
 2
 >>> [convergence_status(r, chains) for r, chains in [(1.01, 4), (1.6, 4), (2e4, 4), (float("nan"), 1)]]
 ['converged', 'not converged', 'collapsed', 'single chain']
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from .result import MixtureFit
 
 __all__ = ["CRITERIA", "R_HAT_LIMIT", "COLLAPSED_R_HAT", "STATUSES", "KSelection", "convergence_status", "select_k",
-           "smallest_within_one_se"]
+           "SMALL_ELPD_DIFFERENCE", "smallest_as_good_as_best"]
 
 CRITERIA = ("loo", "waic", "bic")
 #: Fits whose largest r̂ exceeds this did not converge: they are in the table but not selectable.
@@ -42,6 +44,9 @@ R_HAT_LIMIT = 1.1
 COLLAPSED_R_HAT = 1e3
 #: The values of the K table's ``status`` column.
 STATUSES = ("converged", "not converged", "collapsed", "single chain")
+#: An elpd difference below this is small whatever its standard error, which is then unreliable
+#: (Sivula, Magnusson & Vehtari 2022; the loo package's FAQ): such K are as good as the best.
+SMALL_ELPD_DIFFERENCE = 4.0
 
 
 def convergence_status(max_r_hat: float, num_chains: int) -> str:
@@ -82,10 +87,16 @@ class KSelection:
         return plot_k_selection(self.table, self.selected_k, path=path)
 
 
-def smallest_within_one_se(elpd: pd.Series, se_of_difference: pd.Series) -> int:
-    """The smallest K whose elpd is within one standard error (of its difference) of the best elpd."""
+def smallest_as_good_as_best(elpd: pd.Series, se_of_difference: pd.Series) -> int:
+    """The smallest K whose elpd is as good as the best's: below it by at most one standard error of the
+    difference, or by less than :data:`SMALL_ELPD_DIFFERENCE`.
+
+    (Nearly equal fits, e.g. K=10 with two empty components against K=8, have a tiny
+    standard error of their difference: one standard error alone would pick K=10 for
+    an elpd 1 higher.)
+    """
     best = elpd.max()
-    within = elpd.index[(best - elpd) <= se_of_difference]
+    within = elpd.index[(best - elpd) <= np.maximum(se_of_difference, SMALL_ELPD_DIFFERENCE)]
     return int(min(within))
 
 
@@ -142,9 +153,10 @@ def _candidates(table: pd.DataFrame) -> list[int]:
 def select_k(fits: Mapping[int, "MixtureFit"], criterion: str = "loo") -> KSelection:
     """Tabulate LOO, WAIC and BIC for fits by K and select K by ``criterion`` ("loo", "waic" or "bic").
 
-    LOO/WAIC: the smallest K within one standard error of the best elpd, the
-    standard error being that of the pointwise difference (``arviz.compare``'s
-    ``dse``). BIC: the lowest. Only converged fits are compared (see the module
+    LOO/WAIC: the smallest K as good as the best (:func:`smallest_as_good_as_best`:
+    within one standard error of the best elpd, the standard error being that of
+    the pointwise difference, ``arviz.compare``'s ``dse``, or less than 4 below
+    it). BIC: the lowest. Only converged fits are compared (see the module
     docstring for the fallbacks); the table's ``status`` and ``converged``
     columns say which. The fits are not changed.
     """
@@ -166,7 +178,7 @@ def select_k(fits: Mapping[int, "MixtureFit"], criterion: str = "loo") -> KSelec
     if criterion == "bic":
         selected = int(chosen["bic"].idxmin())
     else:
-        selected = smallest_within_one_se(chosen[f"elpd_{criterion}"], chosen[f"dse_{criterion}"])
+        selected = smallest_as_good_as_best(chosen[f"elpd_{criterion}"], chosen[f"dse_{criterion}"])
     return KSelection(table=table, selected_k=selected, criterion=criterion, fits=dict(fits))
 
 
