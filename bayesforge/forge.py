@@ -204,6 +204,8 @@ class BayesForge:
                 state = f"fitted {name}() by {self._posterior.method.upper()} ({draws} draws)"
             else:
                 state = f"fitted {name}() with {mcmc.num_chains} chain(s) × {mcmc.num_samples} draws ({mcmc.chain_method})"
+                if getattr(mcmc, "start", None):  # bayesforge.fit.Sampler: how the chains started
+                    state += f", started at {mcmc.start}"
         devices = self.devices.describe().replace("\n", "; ")
         return f"<BayesForge {state}; {devices}>"
 

@@ -1,16 +1,24 @@
-"""The library GMM as N grows: fit and membership wall time, peak memory, ESS/s, next to scikit-learn.
+"""The library GMM as N grows, the fused likelihood against the path before it, and the seed's model at scale.
 
-For each N (default 10³, 10⁴, 10⁵, 10⁶) the seed's data (make_blobs, 8 centres, sd 0.8) is fitted
-by ``m.gmm(data, K=8)`` with 2 chains × 200 + 200, in a fresh process per N (so peak RSS is that
-N's); then scikit-learn's ``GaussianMixture`` and ``BayesianGaussianMixture`` (EM / variational,
-8 components, full covariances) on the same data. One JSON line per N:
+Each line is one fit in a fresh process (so peak RSS is that fit's), on the seed's data (make_blobs,
+8 centres, sd 0.8), K = 8, 2 chains on 2 host devices (parallel), default float32:
 
-    fit_s, memberships_s (p(z|x) for all N points, 400 draws), peak_rss_gib, min_ess_bulk,
-    ess_min_per_s, max_r_hat, ari; sklearn_gmm_s/ari, sklearn_bgmm_s/ari; fit_s_per_1000_points.
+* ``gmm`` lines (``--n``, default 10⁵ and 10⁶): ``m.gmm(data, K=8)``, 2 chains × 200 + 200, with the
+  fused likelihood (``path: "fused"``); at the sizes in ``--old-n`` (default 10⁵) also the path before it
+  (``path: "old"``: NumPyro's ``MixtureSameFamily.log_prob`` over BayesForge's ``MultivariateNormal``,
+  XLA's default flags, no start-relative potential — switched off in that child process only). Fields:
+  fit_s, warmup/sampling leapfrog steps per iteration (``num_steps``; the warmup's collected with
+  ``collect_warmup=True``, which compiles the sampler twice), min_ess_bulk, ess_min_per_s, max_r_hat,
+  divergences, ARI, memberships_s, peak_rss_gib, scikit-learn's EM and variational fits on the same data;
+* a ``seed_model`` line (``--seed-n``, default 10⁴; 2 chains × 150 + 150): the page's model written with
+  ``m.dist`` and fitted with ``m.fit`` (no ``init_strategy``: it starts at k-means by itself), then
+  ``m.gmm`` on the same data in the same process; ``ratio`` = seed model's time / ``m.gmm``'s.
 
-Targets: cost linear in N; N = 10⁶ fits and gives memberships within 24 GiB; memberships for 10⁶
-points in under 30 s on 2 cores.
-Usage: python benchmarks/gmm_scale.py [--n 1000 10000 100000 1000000] [--warmup 200] [--samples 200]
+Every line carries the machine's load (``os.getloadavg()``) before and after: the machine is shared.
+Targets: 10⁶ in ≤ 300 s with warmup ≤ 20 leapfrog steps per iteration; at 10⁵ the fused path ≥ 2× faster
+than the old; seed model ≤ 2× ``m.gmm``.
+Usage: python benchmarks/gmm_scale.py [--n 100000 1000000] [--old-n 100000] [--seed-n 10000]
+                                      [--warmup 200] [--samples 200] [--no-sklearn]
 """
 from __future__ import annotations
 
@@ -22,60 +30,128 @@ import sys
 import time
 
 CHILD = r"""
-import json, resource, sys, time, warnings
+import json, os, resource, sys, time, warnings
+path, n, warmup, samples, sklearn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+if path == "old":  # the likelihood as it was before the fused kernel, in this process only
+    import bayesforge.device, bayesforge.distributions, bayesforge.fit
+    import numpyro.distributions as npd
+    bayesforge.device.XLA_DEFAULT_FLAGS = ()
+    bayesforge.distributions.GaussianMixture.log_prob = npd.MixtureSameFamily.log_prob
+    bayesforge.fit.PRECISE_POTENTIAL_TERMS = 2**62
 from bayesforge import bf
 m = bf(platform="cpu", cores=2)
+import numpy as np
 from sklearn.metrics import adjusted_rand_score
-from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from bayesforge.models.gmm import seed_data
 
-n, warmup, samples = (int(v) for v in sys.argv[1:4])
+def steps(fit):
+    mcmc = fit.posterior.mcmc if hasattr(fit, "posterior") else fit
+    out = {"sampling_steps_per_iter": round(float(np.mean(mcmc.get_extra_fields()["num_steps"])), 2)}
+    if mcmc.warmup_extra_fields is not None:
+        out["warmup_steps_per_iter"] = round(float(np.mean(mcmc.warmup_extra_fields["num_steps"])), 2)
+    return out
+
+load_before = [round(v, 2) for v in os.getloadavg()]
 data, labels = seed_data(n)
-started = time.perf_counter()
-fit = m.gmm(data, K=8, num_warmup=warmup, num_samples=samples, num_chains=2)
-fit_s = time.perf_counter() - started
-started = time.perf_counter()
-probabilities = fit.predict_proba()
-memberships_s = time.perf_counter() - started
-diagnostics = fit.diagnostics
-row = {"benchmark": "gmm_scale", "n": n, "k": 8, "chains": 2, "warmup": warmup, "samples": samples,
-       "chain_method": diagnostics["chain_method"], "fit_s": round(fit_s, 2), "memberships_s": round(memberships_s, 2),
-       "membership_draws": int(fit.draws.weights.shape[0]),
-       "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
-       "min_ess_bulk": diagnostics["min_ess_bulk"], "ess_min_per_s": round(diagnostics["min_ess_bulk"] / fit_s, 2),
-       "max_r_hat": diagnostics["max_r_hat"], "divergences": diagnostics["divergences"],
-       "ari": round(adjusted_rand_score(labels, probabilities.argmax(axis=1)), 4)}
-for name, model in (("sklearn_gmm", GaussianMixture(8, covariance_type="full", random_state=0)),
-                    ("sklearn_bgmm", BayesianGaussianMixture(n_components=8, covariance_type="full", random_state=0,
-                                                             max_iter=500))):
+row = {"n": n, "k": 8, "chains": 2, "warmup": warmup, "samples": samples}
+if path == "seed":
+    import jax.numpy as jnp
+    def gmm(data, K, initial_means):  # the page's model, its sites named as the page names them
+        D = data.shape[1]
+        w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
+        with m.dist.plate("components", K):
+            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
+            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
+            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
+            scale_tril = sigma[..., None] * Lcorr
+        m.dist.mixture_same_family(
+            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
+            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
+            name="obs", obs=data)
     started = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        predicted = model.fit(data).predict(data)
-    row[f"{name}_s"] = round(time.perf_counter() - started, 2)
-    row[f"{name}_ari"] = round(adjusted_rand_score(labels, predicted), 4)
-row["fit_s_per_1000_points"] = round(1000 * fit_s / n, 4)
+    m.ml.KMEANS(data, n_clusters=8)
+    m.data_on_model = {"data": data, "K": 8, "initial_means": m.ml.results["centroids"]}
+    m.fit(gmm, num_warmup=warmup, num_samples=samples, num_chains=2, progress_bar=False, collect_warmup=True)
+    seed_s = time.perf_counter() - started
+    table = m.summary(var_names=["weights", "mu"])
+    from bayesforge.mixture import gaussian_mixture_draws, membership_probabilities
+    draws = gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs, m.posteriors, max_draws=100)
+    row.update({"benchmark": "seed_model", "seed_model_s": round(seed_s, 2), "started_at": m.sampler.start,
+                "seed_model_max_r_hat": round(float(table["r_hat"].max()), 3),
+                "seed_model_min_ess_bulk": float(table["ess_bulk"].min()),
+                "seed_model_ari": round(adjusted_rand_score(labels, membership_probabilities(draws, data).argmax(1)), 4),
+                **{f"seed_model_{k}": v for k, v in steps(m.sampler).items()}})
+    started = time.perf_counter()
+    fit = m.gmm(data, K=8, num_warmup=warmup, num_samples=samples, num_chains=2, collect_warmup=True)
+    gmm_s = time.perf_counter() - started
+    row.update({"gmm_s": round(gmm_s, 2), "gmm_max_r_hat": fit.diagnostics["max_r_hat"],
+                "ratio": round(seed_s / gmm_s, 2), "target_ratio": 2})
+else:
+    started = time.perf_counter()
+    fit = m.gmm(data, K=8, num_warmup=warmup, num_samples=samples, num_chains=2, collect_warmup=True)
+    fit_s = time.perf_counter() - started
+    started = time.perf_counter()
+    probabilities = fit.predict_proba()
+    memberships_s = time.perf_counter() - started
+    diagnostics = fit.diagnostics
+    row.update({"benchmark": "gmm_scale", "path": path, "chain_method": diagnostics["chain_method"],
+                "fit_s": round(fit_s, 2), **steps(fit), "min_ess_bulk": diagnostics["min_ess_bulk"],
+                "ess_min_per_s": round(diagnostics["min_ess_bulk"] / fit_s, 2), "max_r_hat": diagnostics["max_r_hat"],
+                "divergences": diagnostics["divergences"],
+                "ari": round(adjusted_rand_score(labels, probabilities.argmax(axis=1)), 4),
+                "memberships_s": round(memberships_s, 2),
+                "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)})
+    if sklearn:
+        from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
+        for name, model in (("sklearn_gmm", GaussianMixture(8, covariance_type="full", random_state=0)),
+                            ("sklearn_bgmm", BayesianGaussianMixture(n_components=8, covariance_type="full",
+                                                                     random_state=0, max_iter=500))):
+            started = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                predicted = model.fit(data).predict(data)
+            row[f"{name}_s"] = round(time.perf_counter() - started, 2)
+            row[f"{name}_ari"] = round(adjusted_rand_score(labels, predicted), 4)
+row["load_before"], row["load_after"] = load_before, [round(v, 2) for v in os.getloadavg()]
 print(json.dumps(row))
 """
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
-    parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--samples", type=int, default=200)
-    args = parser.parse_args()
+def run(path: str, n: int, args: argparse.Namespace) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     env["JAX_PLATFORMS"] = "cpu"
-    for n in args.n:
-        started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-c", CHILD, str(n), str(args.warmup), str(args.samples)],
-                                capture_output=True, text=True, env=env)
-        if result.returncode != 0:
-            print(json.dumps({"benchmark": "gmm_scale", "n": n, "error": result.stderr[-2000:],
-                              "wall_s": round(time.perf_counter() - started, 1)}))
-            continue
-        print(result.stdout.strip().splitlines()[-1], flush=True)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", CHILD, path, str(n), str(args.warmup), str(args.samples),
+                             "0" if args.no_sklearn else "1"], capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        return {"benchmark": "gmm_scale", "path": path, "n": n, "error": result.stderr[-2000:],
+                "wall_s": round(time.perf_counter() - started, 1)}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--old-n", type=int, nargs="*", default=[100_000])
+    parser.add_argument("--seed-n", type=int, nargs="*", default=[10_000])
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--no-sklearn", action="store_true")
+    args = parser.parse_args()
+    for n in sorted(set(args.n) | set(args.old_n)):
+        fused = run("fused", n, args) if n in args.n else None
+        if fused:
+            print(json.dumps(fused), flush=True)
+        if n in args.old_n:
+            old = run("old", n, args)
+            print(json.dumps(old), flush=True)
+            if fused and "fit_s" in fused and "fit_s" in old:
+                print(json.dumps({"benchmark": "gmm_scale_speedup", "n": n, "old_fit_s": old["fit_s"],
+                                  "fused_fit_s": fused["fit_s"], "speedup": round(old["fit_s"] / fused["fit_s"], 2),
+                                  "target_speedup": 2}), flush=True)
+    seed_args = argparse.Namespace(**{**vars(args), "warmup": 150, "samples": 150})
+    for n in args.seed_n:
+        print(json.dumps(run("seed", n, seed_args)), flush=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import jax
 print(json.dumps({{"devices": m.devices.count, "platform": m.devices.platform,
                   "chain_method": m.sampler.chain_method, "num_chains": m.sampler.num_chains,
                   "jax_devices": jax.local_device_count(), "draws": int(m.posteriors["mu"].shape[0]),
-                  "dtype": str(m.posteriors["mu"].dtype), "warnings": [str(w.message) for w in caught]}}))
+                  "dtype": str(m.posteriors["mu"].dtype), "warnings": [str(w.message) for w in caught],
+                  "xla_flags": __import__("os").environ.get("XLA_FLAGS")}}))
 """
 
 
@@ -33,6 +34,8 @@ def run_case(bf_args="", fit_args="", env=None):
 def test_four_host_devices_run_four_chains_in_parallel():
     out = run_case(env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
     assert out == {**out, "devices": 4, "jax_devices": 4, "chain_method": "parallel", "num_chains": 4, "draws": 200}
+    # bf() appended its XLA flag to the user's, before JAX started
+    assert out["xla_flags"] == "--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce"
 
 
 def test_default_gives_the_default_four_chains_a_device_each_even_on_two_cores():
@@ -41,8 +44,9 @@ def test_default_gives_the_default_four_chains_a_device_each_even_on_two_cores()
 
 
 def test_cores_sets_the_host_device_count():
-    out = run_case(bf_args="cores=3")
+    out = run_case(bf_args="cores=3", env={"XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type="})
     assert out["devices"] == 3 and out["jax_devices"] == 3
+    assert out["xla_flags"] == "--xla_cpu_experimental_ynn_fusion_type="  # the user's setting stays
 
 
 def test_fewer_devices_than_chains_falls_back_to_vectorized_on_cpu():
