@@ -246,7 +246,8 @@ def _rendezvous(settings: DistributedSettings) -> None:
             listener = _listen(port)
         except OSError as error:
             raise ValueError(f"process 0 cannot listen on port {port} of coordinator_address="
-                             f"{settings.coordinator_address!r}: {error.strerror or error}; choose a free port") from None
+                             f"{settings.coordinator_address!r}: {error.strerror or error}; "
+                             "choose a free port") from None
         server = threading.Thread(target=_serve, args=(listener, settings, deadline), daemon=True,
                                   name="bayesforge-rendezvous")
         server.start()

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -53,8 +54,9 @@ __all__ = ["MIN_SHARDED_ROWS", "ROW_AXIS", "ShardedRun", "plan_sharding", "row_a
 
 #: Name of the mesh axis the rows are split along.
 ROW_AXIS = "data"
-#: With ``shard_rows=None`` (automatic), data with fewer rows than this is not split on one machine:
-#: below it, the collective per gradient costs more than the split saves (see benchmarks/distributed.py).
+#: With ``shard_rows=None`` (automatic), data with fewer rows than this is not split on one machine: the
+#: collectives of every gradient cost more than the split saves. (Measured on 2 cores only, where host
+#: devices outnumber the cores and splitting is slower at any size; benchmarks/distributed.py.)
 MIN_SHARDED_ROWS = 50_000
 #: Keyword under which the padded-rows mask reaches the wrapped model.
 _MASK = "_bayesforge_row_mask"
@@ -200,9 +202,10 @@ def plan_sharding(
     ``chain_method`` is what the user asked for, ``resolved_chain_method`` what
     ``"auto"`` became (default: "sequential" for one chain, else "vectorized").
     ``shard_rows``: None splits the rows when the data spans processes, or when
-    the chains do not run ``parallel``, there are several devices and at least
-    :data:`MIN_SHARDED_ROWS` rows; True splits them whenever there are several
-    devices; False never (an error when the data spans processes).
+    the chains do not run ``parallel``, there are several devices (on the CPU:
+    no more host devices than cores) and at least :data:`MIN_SHARDED_ROWS` rows;
+    True splits them whenever there are several devices; False never (an error
+    when the data spans processes).
     """
     if shard_rows is not None and not isinstance(shard_rows, bool):
         raise TypeError(f"shard_rows must be None (automatic), True or False, got {shard_rows!r}")
@@ -220,9 +223,12 @@ def plan_sharding(
     method = _resolve_chain_method(chain_method, resolved, num_chains, distributed, shard_rows)
     if method is None:
         return unchanged
-    if shard_rows is None and not distributed and not any(
-            _is_array(v) and np.ndim(v) >= 1 and np.shape(v)[0] >= MIN_SHARDED_ROWS for v in model_kwargs.values()):
-        return unchanged  # small data: not worth tracing the model to find its rows
+    if shard_rows is None and not distributed:
+        if devices.platform == "cpu" and devices.count > (os.cpu_count() or 1):
+            return unchanged  # host devices sharing cores: measured 0.8x (4 devices, 2 cores)
+        if not any(_is_array(v) and np.ndim(v) >= 1 and np.shape(v)[0] >= MIN_SHARDED_ROWS
+                   for v in model_kwargs.values()):
+            return unchanged  # small data: not worth tracing the model to find its rows
     found = row_arguments(model, model_kwargs)
     local_rows = found[0] if found else 0
     row_names = found[1] if found else ()

@@ -260,7 +260,8 @@ def test_rows_and_the_chain_method_of_a_sharded_run():
 # -- settings and files ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("settings, message", [
-    ({"coordinator_address": "10.0.0.1", "num_processes": 2, "process_id": 0}, "coordinator_address must be 'host:port'"),
+    ({"coordinator_address": "10.0.0.1", "num_processes": 2, "process_id": 0},
+     "coordinator_address must be 'host:port'"),
     ({"coordinator_address": "h:1", "num_processes": 2, "process_id": 2}, "process_id must be 0..num_processes-1"),
     ({"coordinator_address": "h:1", "num_processes": 0, "process_id": 0}, "num_processes"),
     ({"coordinator": "h:1"}, "unknown setting 'coordinator'"),
