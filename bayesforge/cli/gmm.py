@@ -175,7 +175,8 @@ def _fit_and_report(m: Any, table: Any, components: Components, args: argparse.N
 def _selection_rule(criterion: str) -> str:
     if criterion == "bic":
         return "the lowest BIC"
-    return f"the smallest K whose elpd_{criterion} is within one standard error of the difference from the best"
+    return (f"the smallest converged K whose elpd_{criterion} is within one standard error of the difference "
+            "from the best, or less than 4 below it")
 
 
 def _report_selection(selection: Any, console: Console) -> None:
