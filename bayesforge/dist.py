@@ -2,7 +2,11 @@
 
 The names are found by introspecting ``numpyro.distributions`` (classes and
 the factory functions such as ``Categorical`` and ``Bernoulli``), never written
-out one by one, so a new NumPyro distribution appears here by itself.
+out one by one, so a new NumPyro distribution appears here by itself. Two are
+BayesForge's drop-ins (:mod:`bayesforge.distributions`): ``multivariate_normal``
+(no LAPACK for D ≤ 16) and ``mixture_same_family``, which for a ``categorical``
+mixture of ``multivariate_normal`` components is a ``GaussianMixture`` scored by
+the fused kernel of :mod:`bayesforge.likelihood`.
 
 One call does what a NumPyro user writes in three::
 

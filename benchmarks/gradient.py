@@ -17,7 +17,10 @@ reference. Prints a table, then ONE JSON line: ``ratio`` = today / fused at the 
 ≥ 5 at 10⁵), ``fused_ms`` per N (target ≤ 18 ms at 10⁶, 3× the 6 ms floor of one exp and ~25 flops
 per point and component), and the machine's load (``uptime``) before and after.
 
-Usage: python benchmarks/gradient.py [--n 100000 1000000] [--repeats 7] [--cores 1]
+``--xla-defaults`` runs all three under XLA's default flags instead (as ``today`` ran before ``bf()`` set
+its flag: compare its ``today`` with the fused path of a run without it).
+
+Usage: python benchmarks/gradient.py [--n 100000 1000000] [--repeats 7] [--cores 1] [--xla-defaults]
 """
 from __future__ import annotations
 
@@ -37,10 +40,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--paths", nargs="+", default=["today", "numpyro", "fused"])
+    parser.add_argument("--xla-defaults", action="store_true")
     args = parser.parse_args()
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     load_before = load()
 
+    if args.xla_defaults:  # in this process only: bf() leaves XLA_FLAGS as they are
+        import bayesforge.device
+
+        bayesforge.device.XLA_DEFAULT_FLAGS = ()
     from bayesforge import bf
 
     m = bf(platform="cpu", cores=1)
@@ -103,6 +111,7 @@ def main() -> None:
     small, large = min(args.n), max(args.n)
     result = {
         "benchmark": "gradient", "k": k, "d": d, "cores": args.cores, "repeats": args.repeats,
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "ms": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in rows.items()},
         "ns_per_point_component": {str(n): {p: round(v * 1e6 / (n * k), 3) for p, v in r.items()} for n, r in rows.items()},
         "float32_grad_rel_error": {p: {str(n): float(f"{e:.2e}") for n, e in v.items()} for p, v in errors.items()},

@@ -26,9 +26,10 @@ WORKER = textwrap.dedent('''
     from bayesforge.distributed import row_range
 
     process_id, port, count, out, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
+    timeout, heartbeat = int(sys.argv[6]), int(sys.argv[7])
     try:
         m = bf(platform="cpu", cores=1, distributed={"coordinator_address": f"127.0.0.1:{port}",
-               "num_processes": count, "process_id": process_id, "timeout": 6, "heartbeat_timeout": 5})
+               "num_processes": count, "process_id": process_id, "timeout": timeout, "heartbeat_timeout": heartbeat})
     except (ValueError, TimeoutError) as error:
         print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
         sys.exit(3)
@@ -62,13 +63,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start(folder: Path, process_id: int, port: int, count: int, mode: str = "fit") -> subprocess.Popen:
+def _start(folder: Path, process_id: int, port: int, count: int, mode: str = "fit", timeout: int = 120,
+           heartbeat: int = 60) -> subprocess.Popen:
+    """One worker; ``timeout``: to join, ``heartbeat``: after which a silent process counts as dead (generous
+    by default: a loaded machine must not make a slow process look dead)."""
     script = folder / "worker.py"
     if not script.exists():
         script.write_text(WORKER)
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     env.update(JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
-    return subprocess.Popen([sys.executable, str(script), str(process_id), str(port), str(count), str(folder), mode],
+    return subprocess.Popen([sys.executable, str(script), str(process_id), str(port), str(count), str(folder), mode,
+                             str(timeout), str(heartbeat)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
 
@@ -85,7 +90,16 @@ def _finish(process: subprocess.Popen, timeout: float) -> tuple[int, dict, str]:
 
 
 @pytest.fixture(scope="module")
-def two_processes(tmp_path_factory):
+def bad_settings(tmp_path_factory):
+    """Workers with bad settings, started first: they mostly wait out their 6 s timeout while the others run."""
+    folder = tmp_path_factory.mktemp("bad")
+    port = _free_port()
+    return {"count": [_start(folder, 0, port, 2, timeout=6), _start(folder, 1, port, 3, timeout=6)],
+            "address": _start(folder, 1, _free_port(), 2, timeout=6)}
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory, bad_settings):
     """One run of the worker in 2 processes: a normal mean with m.fit, then ``bayesforge gmm`` on a 1-D file."""
     folder = tmp_path_factory.mktemp("two")
     labels = np.random.default_rng(2).integers(0, 2, 201)
@@ -106,7 +120,8 @@ def test_both_processes_exit_zero(two_processes):
 
 
 def test_every_process_gets_the_same_draws(two_processes):
-    _, ((_, first, _), (_, second, _)) = two_processes
+    _, ((_, first, first_err), (_, second, second_err)) = two_processes
+    assert "mu" in first and "mu" in second, (first_err + second_err)[-3000:]
     assert first["mu"] == second["mu"]
 
 
@@ -142,13 +157,13 @@ def test_the_gmm_command_writes_every_row_once_from_the_main_process(two_process
 
 def test_a_killed_process_stops_the_other(tmp_path):
     port = _free_port()
-    processes = [_start(tmp_path, i, port, 2, mode="loop") for i in range(2)]
+    processes = [_start(tmp_path, i, port, 2, mode="loop", heartbeat=5) for i in range(2)]
     try:
         first_line = processes[1].stdout.readline()
         assert "joined" in first_line, processes[1].stderr.read()[-3000:]
         time.sleep(3)  # into the sampling loop
         processes[1].send_signal(signal.SIGKILL)
-        rc, _, err = _finish(processes[0], timeout=120)  # heartbeat_timeout=5 s in the worker
+        rc, _, err = _finish(processes[0], timeout=120)  # heartbeat_timeout=5 s
     finally:
         for process in processes:
             process.kill()
@@ -157,18 +172,16 @@ def test_a_killed_process_stops_the_other(tmp_path):
     assert "another task died" in err or "heartbeat" in err, err[-3000:]
 
 
-def test_a_process_count_that_does_not_match_is_an_error_naming_it(tmp_path):
-    port = _free_port()
-    processes = [_start(tmp_path, 0, port, 2), _start(tmp_path, 1, port, 3)]
-    results = [_finish(p, timeout=90) for p in processes]
+def test_a_process_count_that_does_not_match_is_an_error_naming_it(bad_settings):
+    results = [_finish(p, timeout=90) for p in bad_settings["count"]]
     for rc, last, err in results:
         assert rc == 3, err[-3000:]
         assert "num_processes" in last["error"]
     assert "num_processes=3" in results[1][1]["error"] and "num_processes=2" in results[1][1]["error"]
 
 
-def test_an_unreachable_coordinator_is_an_error_naming_the_address(tmp_path):
-    rc, last, err = _finish(_start(tmp_path, 1, _free_port(), 2), timeout=90)
+def test_an_unreachable_coordinator_is_an_error_naming_the_address(bad_settings):
+    rc, last, err = _finish(bad_settings["address"], timeout=90)
     assert rc == 3, err[-3000:]
     assert "coordinator_address='127.0.0.1:" in last["error"] and "TimeoutError" in last["error"]
 
