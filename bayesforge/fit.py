@@ -1,6 +1,7 @@
 """Run NUTS on a model with the arguments in ``data_on_model``.
 
-Facts measured on these machines shape this module (see ``DESIGN.md``):
+How a fit runs, and why (timings measured on 2-core CPU machines and an H200
+GPU; ARCHITECTURE.md places this module among the others):
 
 * chains run ``parallel`` (one device each) whenever there are enough devices,
   else ``vectorized``: the faster fallback measured by ``benchmarks/chains.py``
@@ -13,6 +14,10 @@ Facts measured on these machines shape this module (see ``DESIGN.md``):
   unless ``init_strategy`` is given (:func:`bayesforge.mixture.kmeans_start`; from
   NumPyro's default uniform start the seed's model at N = 10 000 took 285 s with
   chains in wrong modes, from k-means as long as the library GMM);
+* start values given with ``init_to_value`` (or a k-means start) are cast to the
+  fit's float type inside its precision context (:func:`values_in_precision`):
+  NUTS stops on float32 start values in a float64 fit ("cond branches must have
+  equal output types");
 * in float32, an observed site with many terms (≥ :data:`PRECISE_POTENTIAL_TERMS`)
   is scored, while NUTS runs, relative to its log-density at the chains' start:
   at 10⁶ points the potential is ≈ 4.5·10⁶, where one float32 step is 0.5, too
@@ -48,7 +53,7 @@ from .interop import as_int
 from .sharding import plan_sharding
 
 __all__ = ["CHAIN_METHODS", "PRECISE_POTENTIAL_TERMS", "Sampler", "choose_chain_method", "match_arguments",
-           "run_nuts", "start_log_densities"]
+           "run_nuts", "start_log_densities", "values_in_precision"]
 
 CHAIN_METHODS = ("auto", "parallel", "sequential", "vectorized")
 #: chain_method used when there are fewer devices than chains, by platform.
@@ -230,6 +235,32 @@ def start_log_densities(model: Callable[..., Any], model_kwargs: Mapping[str, An
         return replay(key, {}, dict(model_kwargs))
 
 
+def values_in_precision(init_strategy: Any) -> Any:
+    """``init_strategy`` with the floating-point start values of an ``init_to_value``-style strategy (a
+    ``functools.partial`` with ``values=``) as JAX arrays of the current float type; any other strategy unchanged.
+
+    Call it inside the fit's precision context (``devices.context()``): float64 with
+    ``bf(x64=True)``, else float32. Integer values are left as they are.
+
+    >>> import jax, numpy as np
+    >>> from numpyro.infer import init_to_value
+    >>> with jax.enable_x64(True):
+    ...     strategy = values_in_precision(init_to_value(values={"mu": np.float32(1.5), "n": 2}))
+    >>> strategy.keywords["values"]["mu"].dtype, strategy.keywords["values"]["n"]
+    (dtype('float64'), 2)
+    """
+    if not isinstance(init_strategy, functools.partial) or not isinstance(init_strategy.keywords.get("values"), Mapping):
+        return init_strategy
+    float_type = jnp.result_type(float)
+
+    def cast(value: Any) -> Any:
+        dtype = value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype  # a float, a list of floats
+        return jnp.asarray(value, dtype=float_type) if np.issubdtype(dtype, np.floating) else value
+
+    values = {name: cast(value) for name, value in init_strategy.keywords["values"].items()}
+    return functools.partial(init_strategy.func, *init_strategy.args, **{**init_strategy.keywords, "values": values})
+
+
 def _nuts_options(nuts: Mapping[str, Any]) -> dict[str, Any]:
     allowed = [n for n in inspect.signature(NUTS).parameters if n != "model"]
     unknown = [k for k in nuts if k not in allowed]
@@ -279,6 +310,7 @@ def run_nuts(
     with devices.context():
         if "init_strategy" in options:
             start = "k-means" if is_kmeans_start(options["init_strategy"]) else None
+            options["init_strategy"] = values_in_precision(options["init_strategy"])
         else:
             strategy, start = kmeans_start(model, model_kwargs, seed=seed)
             if strategy is not None:

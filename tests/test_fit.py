@@ -181,6 +181,18 @@ def test_nuts_options_reach_nuts(m):
     assert m.sampler.sampler._max_tree_depth == 3
 
 
+def test_x64_fit_starts_at_float32_values_given_with_init_to_value():
+    import jax.numpy as jnp
+    from numpyro.infer import init_to_value
+
+    m64 = bf(platform="cpu", x64=True)
+    m64.data_on_model = {"y": Y}
+    start = init_to_value(values={"mu": np.float32(1.5), "sigma": jnp.asarray(0.5, dtype=jnp.float32)})
+    m64.fit(normal_model_for(m64), init_strategy=start, **{**SMALL, "num_chains": 1, "num_warmup": 100,
+                                                            "num_samples": 100})
+    assert m64.posteriors["mu"].dtype == np.float64 and abs(m64.posteriors["mu"].mean() - Y.mean()) < 0.15
+
+
 def test_two_workspaces_do_not_interfere():
     a, b = bf(platform="cpu"), bf(platform="cpu", x64=True)
     a.data_on_model = {"y": Y}
