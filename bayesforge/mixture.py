@@ -281,7 +281,7 @@ def kmeans_initial_values(data: Any, centroids: Any) -> dict[str, np.ndarray]:
     >>> x = np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0], [10.0, 2.0], [10.0, 4.0]])
     >>> v = kmeans_initial_values(x, [[0.0, 1.0], [10.0, 2.0]])
     >>> v["weights"].round(3).tolist(), v["scale"].round(3).tolist()
-    ([0.417, 0.583], [[0.05, 1.0], [0.05, 1.633]])
+    ([0.417, 0.583], [[0.049, 1.0], [0.049, 1.633]])
     """
     data = np.asarray(data, dtype=float)
     centroids = np.asarray(centroids, dtype=float)
