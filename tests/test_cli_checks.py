@@ -147,10 +147,14 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    """Run every case (4 at a time): {id: (CompletedProcess, folder before, folder after)}."""
+    """Run every case (4 at a time): {id: (CompletedProcess, folder before, folder after)}.
+
+    The folders are made here, one after another: ``tmp_path_factory`` is not safe to call from threads."""
+    folders = {case[0]: tmp_path_factory.mktemp(case[0]) for case in CASES}
+
     def run(case):
         name, setup, args, platforms, _ = case
-        folder = tmp_path_factory.mktemp(name)
+        folder = folders[name]
         write(folder, GOOD_CSV, "good.csv")
         setup(folder)
         before = snapshot(folder)
