@@ -39,6 +39,7 @@ components and rows are numbered from 0::
     selection.table, selection.selected_k, selection.plot()
     fit = m.dpmm(data, T=20)                        # a truncated Dirichlet-process mixture
     fit.occupied_clusters()                         # posterior of the number of clusters
+    fit.save("fit.nc"); fit = bayesforge.load("fit.nc")   # save and reload (bayesforge.persist)
 
 For scikit-learn, the same Gaussian mixture is the estimator
 ``bayesforge.BayesianGMM`` (``fit``/``predict``/``predict_proba``/``score``;
@@ -51,8 +52,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .estimator import BayesianGMM
     from .forge import BayesForge, bf
+    from .persist import load
 
-__all__ = ["BayesForge", "BayesianGMM", "bf", "__version__"]
+__all__ = ["BayesForge", "BayesianGMM", "bf", "load", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -68,4 +70,8 @@ def __getattr__(name: str) -> Any:
         from .estimator import BayesianGMM
 
         return BayesianGMM
+    if name == "load":  # bayesforge.load(path): a fit saved with fit.save / m.save
+        from .persist import load
+
+        return load
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -153,8 +153,13 @@ class BayesForge:
 
     @property
     def sampler(self):
-        """The NumPyro ``MCMC`` of the last fit."""
-        return self._fitted("sampler").mcmc
+        """The NumPyro ``MCMC`` of the last fit (None for a variational fit; an error for a fit loaded from a file)."""
+        posterior = self._fitted("sampler")
+        source = getattr(posterior, "source", None)  # bayesforge.persist.LoadedPosterior
+        if source:
+            raise RuntimeError(f"m.sampler: the last fit was loaded from {source}, which keeps its draws but not "
+                               "NumPyro's MCMC object (it cannot be run further); fit the model again for a sampler")
+        return posterior.mcmc
 
     @property
     def posteriors(self) -> dict[str, np.ndarray]:
@@ -177,6 +182,19 @@ class BayesForge:
     def to_arviz(self):
         """ArviZ ``InferenceData`` of the last fit, with pointwise log-likelihood."""
         return self._fitted("to_arviz()").to_arviz()
+
+    def save(self, path: Any, *, overwrite: bool = False):
+        """Save the last fit's InferenceData (``m.to_arviz()``) to ``path``, an ArviZ NetCDF file; returns the path.
+
+        The model function is code and is not saved (a UserWarning says so):
+        ``bayesforge.load(path)`` returns the ``arviz.InferenceData`` (draws,
+        sample_stats, pointwise log-likelihood, observed data). A library fit
+        (``m.gmm``, ``m.dpmm``) is saved whole with ``fit.save(path)`` instead. An
+        existing file is replaced only with ``overwrite=True``.
+        """
+        from .persist import save_inference_data
+
+        return save_inference_data(self, path, overwrite=overwrite)
 
     def plot(self, X: Any, sampler: Any = None, path: Any = None, **options: Any):
         """Draw a fitted Gaussian mixture over ``X``; see :func:`bayesforge.plot.plot_gmm`."""

@@ -132,6 +132,10 @@ class StandInFit:
             raise RuntimeError("plotting failed")
         return tiny_figure(path)
 
+    def save(self, path, overwrite=False):
+        Path(path).write_bytes(b"stand-in fit")
+        return Path(path)
+
 
 def tiny_figure(path):
     from matplotlib.figure import Figure

@@ -166,8 +166,8 @@ def test_checks_before_fitting_in_process(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    """`gmm --k auto --kmax 2 --overwrite` into a folder holding the user's files, and a second run into the same
-    folder started while the first holds it."""
+    """`gmm --k auto --kmax 2 --overwrite --save fit.nc` into a folder holding the user's files, and a second run
+    into the same folder started while the first holds it."""
     folder = tmp_path_factory.mktemp("real")
     data = blobs_csv(folder)
     out = folder / "out"
@@ -175,7 +175,7 @@ def real_run(tmp_path_factory):
     (out / "summary.csv").write_text("the user's old summary")
     (out / "notes.txt").write_text("the user's notes")
     args = ["gmm", data.name, "--columns", "x,y", "--k", "auto", "--kmax", "2", "--chains", "2", "--warmup", "100",
-            "--samples", "100", "--out", "out", "--overwrite"]
+            "--samples", "100", "--out", "out", "--overwrite", "--save", "fit.nc"]
     first = subprocess.Popen(command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=command_env(), cwd=folder)
     lock = out / ".bayesforge.lock"
@@ -208,8 +208,16 @@ def test_end_to_end_reports_each_k_as_it_finishes(real_run):
     assert any(line.startswith("K=2 (2/2): ") for line in lines)
 
 
+def test_end_to_end_saves_the_selected_fit(real_run):
+    fit = bayesforge.load(real_run["folder"] / "fit.nc")
+    memberships = pd.read_csv(real_run["out"] / "memberships.csv")
+    assert fit.K == 2 and fit.feature_names == ("x", "y") and fit.metadata["selection"]["selected_k"] == 2
+    np.testing.assert_allclose(fit.predict_proba(), memberships[["p_0", "p_1"]], rtol=1e-5, atol=1e-6)
+    assert "wrote fit.nc (the fit: bayesforge.load() in Python, bf_load() in R)" in real_run["stdout"]
+
+
 def test_end_to_end_leaves_no_lock_or_staging_folder(real_run):
-    assert sorted(p.name for p in real_run["folder"].iterdir()) == ["good.csv", "out"]
+    assert sorted(p.name for p in real_run["folder"].iterdir()) == ["fit.nc", "good.csv", "out"]
     assert sorted(p.name for p in real_run["out"].iterdir()) == [
         "gmm.png", "k_selection.csv", "k_selection.png", "memberships.csv", "notes.txt", "summary.csv"]
 

@@ -50,7 +50,8 @@ WORKER = textwrap.dedent('''
     from bayesforge.cli.main import main  # the gmm command over the same two processes: a 1-D GMM (cheap)
 
     status = main(["gmm", str(out / "points.csv"), "--columns", "x", "--k", "2", "--chains", "1", "--warmup", "50",
-                   "--samples", "50", "--out", str(out / "gmm"), "--quiet", "--coordinator", f"127.0.0.1:{port}",
+                   "--samples", "50", "--out", str(out / "gmm"), "--save", str(out / "gmm" / "fit.nc"), "--quiet",
+                   "--coordinator", f"127.0.0.1:{port}",
                    "--num-processes", str(count), "--process-id", str(process_id)])
     print(json.dumps({"mu": normal_mean_draws, "chain_method": chain_method, "rows": stop - start,
                       "main": m.is_main_process, "gmm_status": status}), flush=True)
@@ -147,12 +148,20 @@ def test_the_gmm_command_writes_every_row_once_from_the_main_process(two_process
 
     folder, _ = two_processes
     assert sorted(p.name for p in folder.iterdir()) == ["gmm", "points.csv", "worker.py"]  # no stray files
-    assert sorted(p.name for p in (folder / "gmm").iterdir()) == ["gmm.png", "memberships.csv", "summary.csv"]
+    assert sorted(p.name for p in (folder / "gmm").iterdir()) == ["fit.nc", "gmm.png", "memberships.csv",
+                                                                 "summary.csv"]
     table = pd.read_csv(folder / "gmm" / "memberships.csv")
     assert table["row"].tolist() == list(range(201))
     np.testing.assert_allclose(table[["p_0", "p_1"]].sum(axis=1), 1.0, atol=1e-5)
     truth = pd.read_csv(folder / "points.csv")["label"].to_numpy()
     assert (table["cluster"] == truth).all() or (table["cluster"] != truth).all()  # two clear blobs, up to labels
+    # --save: process 0 alone wrote the fit, with every process's rows in file order
+    import bayesforge
+
+    fit = bayesforge.load(folder / "gmm" / "fit.nc")
+    np.testing.assert_allclose(fit.data[:, 0], pd.read_csv(folder / "points.csv")["x"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fit.predict_proba(), table[["p_0", "p_1"]], rtol=1e-4, atol=1e-5)
+    assert fit.to_arviz().log_likelihood["obs"].shape == (1, 50, 201)
 
 
 def test_a_killed_process_stops_the_other(tmp_path):

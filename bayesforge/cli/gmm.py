@@ -5,7 +5,9 @@ Writes, into ``--out`` (default ``./gmm-<file stem>``): ``summary.csv``
 data row: ``row``, ``cluster``, ``p_0``..``p_{K-1}``, ``certainty``; rows and
 clusters numbered from 0, ``row`` i being the i-th data row of the file) and
 ``gmm.png``; with ``--k auto`` also ``k_selection.csv`` and
-``k_selection.png``. Every check that can be made before fitting is made
+``k_selection.png``; with ``--save FILE.nc`` also the fit itself
+(:mod:`bayesforge.persist`; ``bayesforge.load`` reads it back), under the same
+rules as the other files. Every check that can be made before fitting is made
 first: the file (``bayesforge.tabular``), K against the rows, the output
 folder, files an earlier run left there (``--overwrite``), another run
 writing there, the input being one of the outputs (see
@@ -14,6 +16,7 @@ writing there, the input being one of the outputs (see
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +26,8 @@ from . import many_machines
 from .console import Console
 from .errors import CommandError
 from .interrupts import RunState
-from .options import add_output_options, add_sampler_options, k_option, positive_int, separator_option
-from .publish import Publication, folder_target
+from .options import add_output_options, add_sampler_options, add_save_option, k_option, positive_int, separator_option
+from .publish import Publication, file_target, folder_target
 from .report import count, diagnostics_line, print_table, r_hat_warning
 from .workspace import open_workspace
 
@@ -32,6 +35,8 @@ __all__ = ["register", "run", "memberships_table", "GMM_FILES", "SELECTION_FILES
 
 GMM_FILES = ("summary.csv", "memberships.csv", "gmm.png")
 SELECTION_FILES = ("k_selection.csv", "k_selection.png")
+#: What ``--save`` file names may end in.
+SAVE_SUFFIXES = ("nc",)
 CRITERIA = ("loo", "waic", "bic")
 
 
@@ -56,6 +61,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-header", dest="header", action="store_false",
                         help="the file has no header line: every line is data, columns are named x1, x2, ...")
     add_output_options(parser, "folder for the output files (default: ./gmm-<name of the data file>)", None)
+    add_save_option(parser)
     add_sampler_options(parser)
     many_machines.add_options(parser)
     parser.set_defaults(run=run)
@@ -89,16 +95,46 @@ def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
                 f"{', '.join(map(str, table.columns))})")
     components = _components(args.k, args.kmax, num_rows, data, console)
     target = folder_target(out, GMM_FILES + (SELECTION_FILES if components.auto else ()))
-    with Publication(target, state, overwrite=args.overwrite, inputs=[data], command=f"bayesforge gmm {data}") as files:
+    with contextlib.ExitStack() as stack:
+        files = stack.enter_context(Publication(target, state, overwrite=args.overwrite, inputs=[data],
+                                                command=f"bayesforge gmm {data}"))
+        saving = save_publication(args, state, data, stack)  # after --out exists: --save may point into it
         m = open_workspace(args.platform, args.chains)
         console.say(m.devices.describe())
         fit, summary = _fit_and_report(m, table, components, args, console)
         _write_outputs(fit, summary, num_rows, files.staging, components.auto)
-        written = files.publish()
+        if saving is not None:
+            fit.save(saving.staging / saving.target.names[0])
+        written = files.publish() + (saving.publish() if saving is not None else [])
+    report_written(written, console)
+    return 0
+
+
+def save_publication(args: argparse.Namespace, state: RunState, data: Path,
+                     stack: contextlib.ExitStack) -> Publication | None:
+    """The ``--save`` file's :class:`Publication`, entered on ``stack`` (None without ``--save``).
+
+    The same rules as ``--out``'s files (:mod:`bayesforge.cli.publish`), checked before
+    fitting: an existing file stops the run unless ``--overwrite``, the input is never
+    replaced, the file appears only complete.
+    """
+    if args.save is None:
+        return None
+    shown = state.target
+    target = file_target(args.save, "fit.nc", SAVE_SUFFIXES, option="--save", what="an ArviZ NetCDF file's name")
+    saving = stack.enter_context(Publication(target, state, overwrite=args.overwrite, inputs=[data],
+                                             command=f"bayesforge gmm {data} --save"))
+    state.target = shown  # "nothing was written to <--out>" still names the folder
+    return saving
+
+
+def report_written(written: list[str], console: Console) -> None:
+    """One ``wrote ...`` line per published file."""
     for path in written:
         note = " (rows and clusters numbered from 0)" if path.endswith("memberships.csv") else ""
+        if path.endswith(tuple("." + suffix for suffix in SAVE_SUFFIXES)):
+            note = " (the fit: bayesforge.load() in Python, bf_load() in R)"
         console.say(f"wrote {path}{note}")
-    return 0
 
 
 def _read_table(path: Path, args: argparse.Namespace):

@@ -5,7 +5,8 @@ Each process reads only its share of the file's rows
 together (every process gets the same draws), each computes its rows'
 memberships, and process 0 alone writes the output files: the memberships of
 every row in file order (gathered block by block), the summary, and the figure
-of up to 10 000 rows sampled evenly from all processes. ``--distributed``
+of up to 10 000 rows sampled evenly from all processes (and, with ``--save``,
+the fit with every process's rows). ``--distributed``
 instead lets JAX read the cluster's environment (SLURM, Open MPI, ...).
 
 A step that fails in some processes only (reading their rows, preparing the
@@ -141,23 +142,27 @@ def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
     with contextlib.ExitStack() as stack:
         def prepare() -> Any:
             if not main:
-                return None
+                return None, None
             target = folder_target(out, gmm.GMM_FILES)
-            return stack.enter_context(Publication(target, state, overwrite=args.overwrite, inputs=[data],
-                                                   command=f"bayesforge gmm {data}"))
+            files = stack.enter_context(Publication(target, state, overwrite=args.overwrite, inputs=[data],
+                                                    command=f"bayesforge gmm {data}"))
+            return files, gmm.save_publication(args, state, data, stack)
 
-        files = _together(prepare, "prepare the output folder")
+        files, saving = _together(prepare, "prepare the output files")
         console.say(m.devices.describe())
         fit, summary = gmm._fit_and_report(m, table, components, args, console)
         memberships = gather_rows(fit.predict_proba())  # every process sends its rows' block; process 0 keeps all
         sample = shared_rows(table.to_numpy())
+        rows = gather_rows(fit.data) if args.save is not None else None  # --save: every row, in process 0
         if main:
             _write(fit, summary, memberships, sample, num_rows, files.staging)
-            written = files.publish()
+            if saving is not None:
+                from bayesforge.persist import save_fit
+
+                save_fit(fit, saving.staging / saving.target.names[0], rows=rows)
+            written = files.publish() + (saving.publish() if saving is not None else [])
     if main:
-        for path in written:
-            note = " (rows and clusters numbered from 0)" if path.endswith("memberships.csv") else ""
-            console.say(f"wrote {path}{note}")
+        gmm.report_written(written, console)
     return 0
 
 

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 __all__ = ["positive_int", "k_option", "seed_option", "separator_option", "add_common_options",
-           "add_sampler_options", "add_output_options", "SEED_LIMIT", "PLATFORMS"]
+           "add_sampler_options", "add_output_options", "add_save_option", "SEED_LIMIT", "PLATFORMS"]
 
 #: Seeds are 0 .. 2**32 − 1 (what ``jax.random.PRNGKey`` takes without overflowing, on every platform).
 SEED_LIMIT = 2 ** 32
@@ -68,6 +68,13 @@ def add_sampler_options(parser: argparse.ArgumentParser) -> None:
                         help=f"random seed of the sampler, 0..{SEED_LIMIT - 1} (default 0)")
     parser.add_argument("--platform", choices=PLATFORMS, default=None,
                         help="device platform (default: a GPU or TPU when JAX sees one, else the CPU)")
+
+
+def add_save_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--save", type=Path, default=None, metavar="FILE.nc",
+                        help="also save the fit (with --k auto: the selected K's) to this ArviZ NetCDF file; "
+                             "bayesforge.load(FILE.nc) in Python or bf_load() in R gives it back. An existing file "
+                             "is replaced only with --overwrite")
 
 
 def add_output_options(parser: argparse.ArgumentParser, out_help: str, default: Path | None) -> None:

@@ -76,16 +76,20 @@ def folder_target(out: Path, names: Sequence[str], option: str = "--out") -> Tar
                   lock_path=folder / LOCK_SUFFIX, staging_prefix=".bayesforge-")
 
 
-def file_target(out: Path, default_name: str, suffixes: Iterable[str], option: str = "--out") -> Target:
-    """The single file ``out`` (``out/default_name`` when ``out`` is a folder, as ``cp`` does)."""
+def file_target(out: Path, default_name: str, suffixes: Iterable[str], option: str = "--out",
+                what: str = "the figure's format") -> Target:
+    """The single file ``out`` (``out/default_name`` when ``out`` is a folder, as ``cp`` does).
+
+    Its name must end in one of ``suffixes`` (``what`` they are, for the message).
+    """
     path = Path(out)
     if path.is_dir():
         path = path / default_name
     shown = str(path)
     allowed = sorted(suffixes)
     if path.suffix.lower().lstrip(".") not in allowed:
-        raise CommandError(f"{option} {shown}: the file name must end in the figure's format, one of "
-                           f"{', '.join('.' + s for s in allowed)} (e.g. gmm.png)")
+        raise CommandError(f"{option} {shown}: the file name must end in {what}, one of "
+                           f"{', '.join('.' + s for s in allowed)} (e.g. {default_name})")
     absolute = Path(os.path.abspath(path))
     if absolute.is_dir():
         raise CommandError(f"{option} {shown} is a folder")

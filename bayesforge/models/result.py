@@ -38,6 +38,8 @@ from ..posterior import Posterior, arviz
 from ..predictive import log_densities, sample_points
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import arviz as az
     from matplotlib.figure import Figure
 
@@ -312,6 +314,20 @@ class MixtureFit:
         points = self._points(X)
         options.setdefault("feature_names", self.feature_labels)
         return plot_mixture(points, self.draws, self.predict_proba(points), path=path, **options)
+
+    # -- saving ---------------------------------------------------------------------------------
+    def save(self, path: Any, *, overwrite: bool = False, log_likelihood: bool | None = None) -> "Path":
+        """Save this fit to ``path`` (ArviZ NetCDF); ``bayesforge.load(path)`` gives it back.
+
+        An existing file is replaced only with ``overwrite=True``. The draws, the
+        model's arguments (K, priors, ``reg_covar``), the data with its fingerprint,
+        the diagnostics and the bayesforge version go into the file; see
+        :mod:`bayesforge.persist` (``log_likelihood``: None saves the pointwise
+        log-likelihood unless it is very large). Returns the path written.
+        """
+        from ..persist import save_fit
+
+        return save_fit(self, path, overwrite=overwrite, log_likelihood=log_likelihood)
 
     def __repr__(self) -> str:
         n, d = self.data.shape
