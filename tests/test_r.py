@@ -34,6 +34,7 @@ REQUIRED_TESTS = {
     "test-mixture-models.R": "m$dpmm finds the clusters; its members and methods are the fit's",
     "test-fit-methods.R": "loo() and waic() are the loo package's objects and loo_compare() compares fits",
     "test-input-errors.R": "the mixture methods check their data in R before Python runs",
+    "test-persist.R": "a fit saved in Python loads in R with the same memberships, labels counted from 1",
 }
 
 RUNNER = r"""
