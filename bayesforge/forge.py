@@ -183,6 +183,19 @@ class BayesForge:
         """ArviZ ``InferenceData`` of the last fit, with pointwise log-likelihood."""
         return self._fitted("to_arviz()").to_arviz()
 
+    def sample(self, n: Any = 1, seed: Any = None, site: str | None = None) -> np.ndarray:
+        """``n`` new observations from the last fit's posterior predictive (n, ...): one posterior draw and one
+        new value of the observed ``site`` each; see :meth:`~bayesforge.posterior.Posterior.sample_predictive`.
+
+        ``site`` is needed only when the model observes several sites.
+        """
+        return self._fitted("sample()").sample_predictive(n, seed=seed, site=site)
+
+    def score_samples(self, X: Any, site: str | None = None, max_draws: Any = None) -> np.ndarray:
+        """Log posterior predictive density of each row of ``X`` under the last fit, averaged over its draws
+        (log-mean-exp); see :meth:`~bayesforge.posterior.Posterior.score_samples`."""
+        return self._fitted("score_samples()").score_samples(X, site=site, max_draws=max_draws)
+
     def save(self, path: Any, *, overwrite: bool = False):
         """Save the last fit's InferenceData (``m.to_arviz()``) to ``path``, an ArviZ NetCDF file; returns the path.
 

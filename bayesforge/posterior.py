@@ -62,6 +62,8 @@ class Posterior:
     method: str = "nuts"
     #: The variational fit (:class:`bayesforge.vi.VIFit`) when ``method == "vi"``.
     variational: Any = field(default=None, repr=False)
+    #: Compiled posterior-predictive functions of this fit, kept for the next call (sample_predictive, score_samples).
+    _predictive_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def sample(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices, relabel: bool = True,
@@ -161,6 +163,37 @@ class Posterior:
         if self.mcmc is None:
             return 0
         return int(np.asarray(self.mcmc.get_extra_fields()["diverging"]).sum())
+
+    # -- the posterior predictive (any model; see bayesforge.posterior_predictive) -----------------------
+    def sample_predictive(self, n: Any = 1, seed: Any = None, site: str | None = None) -> np.ndarray:
+        """``n`` new observations of the observed ``site`` from the posterior predictive: an array (n, ...).
+
+        Each takes one posterior draw (uniformly, with replacement) and one value of the
+        site drawn at it by NumPyro's ``Predictive``; a site with one value per data row
+        gives the value of one row chosen uniformly
+        (:func:`bayesforge.posterior_predictive.sample_observed`). ``site``: needed only
+        when the model observes several sites. ``seed``: an int, None, or a NumPy
+        ``Generator``.
+        """
+        from .posterior_predictive import sample_observed
+
+        with self.devices.context():
+            return sample_observed(self.model, self.model_kwargs, self.draws, n, seed=seed, site=site,
+                                   cache=self._predictive_cache)
+
+    def score_samples(self, X: Any, site: str | None = None, max_draws: Any = None) -> np.ndarray:
+        """Log posterior predictive density of each row of ``X``: log (1/S) Σ_s p(x | θ_s) (M,).
+
+        ``X`` has the shape of the observed data of ``site`` but for its number of rows;
+        the model argument given as that site's ``obs`` is replaced by it
+        (:func:`bayesforge.posterior_predictive.log_predictive_density`). ``max_draws``:
+        evenly spaced draws used (None: all).
+        """
+        from .posterior_predictive import evenly_spaced_draws, log_predictive_density
+
+        with self.devices.context():
+            return log_predictive_density(self.model, self.model_kwargs, evenly_spaced_draws(self.draws, max_draws),
+                                          X, site=site, cache=self._predictive_cache)
 
     def to_arviz(self) -> "az.InferenceData":
         """InferenceData with posterior, sample_stats, observed_data and pointwise log_likelihood."""
