@@ -1,14 +1,34 @@
 """pytest setup for tests/ and the doctests in bayesforge/: CPU only, 4 host devices (so 4 chains run in
-parallel), set before JAX starts."""
+parallel), set before JAX starts.
+
+Compilations are cached for the run: JAX's persistent compilation cache in a fresh temporary folder,
+made here and removed when the run ends, shared through the environment with the Pythons the tests
+start (the CLI, R, two-process runs). The same model on the same shapes is then compiled once per run
+instead of once per test (a seed GMM fit and its memberships: 3-4x faster the second time). Nothing is
+kept between runs.
+"""
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ["JAX_PLATFORMS"] = "cpu"
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
 os.environ.setdefault("MPLBACKEND", "Agg")
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    _COMPILATION_CACHE = tempfile.mkdtemp(prefix="bayesforge-tests-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _COMPILATION_CACHE
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
+else:  # the caller's cache: used, never removed
+    _COMPILATION_CACHE = None
 
 import pytest  # noqa: E402
+
+
+def pytest_unconfigure(config):
+    if _COMPILATION_CACHE is not None:
+        shutil.rmtree(_COMPILATION_CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent
 
