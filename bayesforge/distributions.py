@@ -30,10 +30,10 @@ import numpyro.distributions as npd
 from numpyro.distributions.discrete import CategoricalLogits, CategoricalProbs
 from numpyro.distributions.util import validate_sample
 
-from .likelihood import MAX_DIM, mixture_log_prob
+from .likelihood import MAX_DIM, incomplete_mixture_log_prob, mixture_log_prob
 from .linalg import MAX_UNROLLED_DIM, cholesky_lower, solve_lower
 
-__all__ = ["GaussianMixture", "MultivariateNormal", "REPLACEMENTS", "mixture_same_family"]
+__all__ = ["GaussianMixture", "IncompleteGaussianMixture", "MultivariateNormal", "REPLACEMENTS", "mixture_same_family"]
 
 
 class MultivariateNormal(npd.MultivariateNormal):
@@ -86,6 +86,36 @@ class GaussianMixture(npd.MixtureSameFamily):
         if parameters is None:
             return super().log_prob(value, intermediates)
         return mixture_log_prob(*parameters, value)
+
+
+class IncompleteGaussianMixture(GaussianMixture):
+    """A :class:`GaussianMixture` observing rows with missing values (NaN cells).
+
+    Each row's log-density is that of the mixture of the components' marginals over
+    the row's observed coordinates (:func:`bayesforge.likelihood.incomplete_mixture_log_prob`);
+    ``missingness`` (a :class:`bayesforge.missing.Missingness`) gives the data's
+    patterns, found once where the data entered. The sample is not validated
+    (NaN is not in the support); everything but ``log_prob`` is NumPyro's.
+
+    >>> import numpy as np, numpyro.distributions as npd
+    >>> mix = IncompleteGaussianMixture(npd.Categorical(probs=jnp.array([0.5, 0.5])),
+    ...                                 MultivariateNormal(jnp.zeros((2, 2)), scale_tril=jnp.stack([jnp.eye(2)] * 2)))
+    >>> [round(v, 4) for v in mix.log_prob(np.array([[0.0, 0.0], [np.nan, 0.0]])).tolist()]
+    [-1.8379, -0.9189]
+    """
+
+    pytree_aux_fields = ("missingness",)
+
+    def __init__(self, mixing_distribution, component_distribution, *, missingness=None, validate_args=None):
+        self.missingness = missingness
+        super().__init__(mixing_distribution, component_distribution, validate_args=validate_args)
+        if self._fused_parameters() is None:
+            raise ValueError("missing values need one set of K multivariate normal components of dimension "
+                             f"D <= {MAX_DIM} (got components of batch shape {component_distribution.batch_shape}, "
+                             f"event shape {component_distribution.event_shape})")
+
+    def log_prob(self, value, intermediates=None):
+        return incomplete_mixture_log_prob(*self._fused_parameters(), value, self.missingness)
 
 
 def mixture_same_family(mixing_distribution, component_distribution, *, validate_args=None) -> npd.MixtureSameFamily:

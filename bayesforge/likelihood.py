@@ -39,12 +39,15 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
-from .linalg import MAX_UNROLLED_DIM, inverse_lower
+from .linalg import MAX_UNROLLED_DIM, cholesky_lower, inverse_lower
+from .missing import Missingness
 
-__all__ = ["CHUNK_ROWS", "MAX_DIM", "mixture_log_prob", "mixture_log_prob_reference"]
+__all__ = ["CHUNK_ROWS", "MAX_DIM", "incomplete_mixture_log_prob", "marginal_components", "mixture_log_prob",
+           "mixture_log_prob_reference"]
 
 #: Rows per step of the scan (measured on 2 cores, K = 8: 2048–16384 within noise of each other).
 CHUNK_ROWS = 4096
@@ -238,3 +241,93 @@ def mixture_log_prob_reference(log_weights, loc, scale_tril, x):
     constant = constant + correction
     z = jnp.einsum("kij,...kj->...ki", inverse, x[..., None, :] - loc)
     return jax.nn.logsumexp(constant - 0.5 * jnp.sum(z * z, axis=-1), axis=-1)
+
+
+# -- rows with missing values (NaN) ----------------------------------------------------------------------
+def marginal_components(loc, scale_tril, columns):
+    """Means (K×d) and lower Cholesky factors (K×d×d) of each component's marginal over ``columns`` (static).
+
+    The marginal covariance is Σ_oo = (L Lᵀ)_oo = L_o· L_o·ᵀ, L_o· the rows ``columns``
+    of L; its factor is :func:`~bayesforge.linalg.cholesky_lower` (no LAPACK). When
+    ``columns`` are the first d coordinates the factor is L's leading block, exactly.
+    """
+    columns = tuple(int(c) for c in columns)
+    if columns == tuple(range(len(columns))):
+        return loc[:, : len(columns)], scale_tril[:, : len(columns), : len(columns)]
+    index = jnp.asarray(columns)
+    rows = jnp.tril(scale_tril)[:, index, :]
+    return loc[:, index], cholesky_lower(rows @ jnp.swapaxes(rows, -1, -2))
+
+
+def incomplete_mixture_log_prob(log_weights, loc, scale_tril, x, missingness: Missingness | None = None):
+    """log p(x_n,o) for each row of ``x`` (N×D, NaN marking missing cells): the mixture of the components'
+    marginals over the row's observed coordinates o.
+
+    Arguments as for :func:`mixture_log_prob`. Rows are taken one missingness pattern
+    at a time; each pattern's rows go through the fused kernel with that pattern's
+    marginal means and Cholesky factors (:func:`marginal_components`), so the
+    complete rows take exactly the path of complete data.
+
+    * ``x`` concrete (a NumPy array: the data NUTS closes over): the patterns are
+      ``missingness`` when it describes ``x`` (found once where the data entered),
+      else found here; each pattern's sub-matrix is cut out with NumPy, a constant.
+    * ``x`` traced (minibatches of variational inference, rows split over devices):
+      the patterns cannot be read from it, so every row is scored under each
+      pattern of ``missingness`` (missing cells read as 0) and keeps the value of
+      its own; a row whose pattern is not there gets 0.
+
+    A row with every value missing gets 0 (the marginal over nothing).
+
+    >>> import numpy as np
+    >>> x = np.array([[0.0, 0.0], [np.nan, 1.0]])
+    >>> log_w, loc, L = jnp.log(jnp.array([0.5, 0.5])), jnp.array([[0.0, 0.0], [3.0, 0.0]]), jnp.stack([jnp.eye(2)] * 2)
+    >>> [round(v, 4) for v in incomplete_mixture_log_prob(log_w, loc, L, x).tolist()]
+    [-2.52, -1.4189]
+    """
+    log_weights, loc, scale_tril = (jnp.asarray(a) for a in (log_weights, loc, scale_tril))
+    dim = loc.shape[-1]
+    try:
+        values = np.asarray(x)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        if missingness is None:
+            raise ValueError("incomplete_mixture_log_prob needs the missingness patterns (Missingness.of(data)) "
+                             "when the data are traced") from None
+        return _masked(log_weights, loc, scale_tril, x, missingness)
+    if values.ndim < 1 or values.shape[-1] != dim:
+        raise ValueError(f"x must have {dim} columns (…×D), got shape {values.shape}")
+    batch = values.shape[:-1]
+    flat = values.reshape(-1, dim)
+    if missingness is None or not missingness.describes(flat):
+        missingness = Missingness.of(flat)
+    if len(missingness.observed) == 1 and len(missingness.observed[0]) == dim:  # complete data
+        return mixture_log_prob(log_weights, loc, scale_tril, flat).reshape(batch)
+    dtype = jnp.result_type(log_weights, loc, scale_tril, float)
+    out = jnp.zeros((flat.shape[0],), dtype)
+    for columns, rows in zip(missingness.observed, missingness.rows):
+        if not columns:
+            continue
+        sub_loc, sub_tril = marginal_components(loc, scale_tril, columns)
+        part = mixture_log_prob(log_weights, sub_loc, sub_tril, flat[np.ix_(rows, columns)])
+        out = out.at[rows].set(part.astype(dtype))
+    return out.reshape(batch)
+
+
+def _masked(log_weights, loc, scale_tril, x, missingness: Missingness):
+    """Traced rows: each scored under every pattern of ``missingness``, keeping its own pattern's value."""
+    dim = loc.shape[-1]
+    batch = x.shape[:-1]
+    flat = x.reshape((-1, dim))
+    present = ~jnp.isnan(flat)
+    filled = jnp.where(present, flat, 0.0)
+    out = None
+    for columns, mask in zip(missingness.observed, missingness.observed_mask()):
+        if not columns:
+            continue
+        mine = jnp.all(present == jnp.asarray(mask), axis=-1)
+        sub_loc, sub_tril = marginal_components(loc, scale_tril, columns)
+        part = mixture_log_prob(log_weights, sub_loc, sub_tril, filled[:, jnp.asarray(columns)])
+        part = jnp.where(mine, part, 0.0)
+        out = part if out is None else out + part
+    if out is None:
+        out = jnp.zeros(flat.shape[:1], jnp.result_type(log_weights, loc, scale_tril, float))
+    return out.reshape(batch)

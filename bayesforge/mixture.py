@@ -26,8 +26,11 @@ import numpy as np
 import numpyro.distributions as npd
 from numpyro import handlers
 
+from .missing import Missingness, check_observed_rows, column_spread, rows_for_kmeans
+
 __all__ = ["MixtureDraws", "KMEANS_POINTS", "gaussian_mixture_draws", "init_to_kmeans", "is_kmeans_start",
-           "kmeans_initial_values", "kmeans_start", "gaussian_mixture_of", "membership_probabilities", "memberships_per_draw",
+           "kmeans_initial_values", "kmeans_start", "gaussian_mixture_of", "incomplete_parts", "marginal_draws",
+           "membership_probabilities", "memberships_per_draw",
            "occupied_components", "compiled_replay"]
 
 
@@ -228,8 +231,48 @@ def _per_draw_memberships(points, coefficients):
     return jax.nn.softmax(_log_joint(points, coefficients), axis=-1)
 
 
+def marginal_draws(draws: MixtureDraws, columns: Any) -> MixtureDraws:
+    """The mixture's marginal over ``columns``: the same weights, the means and covariances of those columns.
+
+    >>> d = MixtureDraws("obs", np.ones((1, 1)), np.array([[[1.0, 2.0, 3.0]]]), np.eye(3)[None, None] * 2.0)
+    >>> marginal_draws(d, [0, 2]).means.tolist(), marginal_draws(d, [0, 2]).covariances.shape
+    ([[[1.0, 3.0]]], (1, 1, 2, 2))
+    """
+    index = list(columns)
+    covariances = np.asarray(draws.covariances)[..., index, :][..., index]
+    return MixtureDraws(draws.site, draws.weights, np.asarray(draws.means)[..., index], covariances)
+
+
+def incomplete_parts(draws: MixtureDraws, X: Any):
+    """For N×D ``X`` with missing cells (NaN): per missingness pattern, its rows, the mixture's marginal over the
+    pattern's observed columns and those rows' observed values; None when no cell is missing.
+
+    Whatever is computed from a mixture and points (memberships, densities) is computed
+    for each part and put back in row order: each row is seen through its observed
+    coordinates only. A row with every value missing is an error naming it.
+    """
+    points = np.asarray(X, dtype=float)
+    if points.ndim != 2 or not np.isnan(points).any():
+        return None
+    if points.shape[1] != draws.means.shape[-1]:
+        raise ValueError(f"X must be an N×{draws.means.shape[-1]} array (the mixture's dimension), got shape {points.shape}")
+    check_observed_rows(points, "X")
+    patterns = Missingness.of(points)
+    return [(rows, marginal_draws(draws, columns), points[np.ix_(rows, columns)])
+            for columns, rows in zip(patterns.observed, patterns.rows)]
+
+
 def memberships_per_draw(draws: MixtureDraws, X: Any) -> np.ndarray:
-    """S×N×K: p(z_i = k | x_i, draw s) for every draw, not averaged (for a few hundred points)."""
+    """S×N×K: p(z_i = k | x_i, draw s) for every draw, not averaged (for a few hundred points).
+
+    Rows with missing cells (NaN): p(z_i = k | observed part of x_i, draw s).
+    """
+    parts = incomplete_parts(draws, X)
+    if parts is not None:
+        out = np.empty((draws.weights.shape[0], len(X), draws.num_components))
+        for rows, marginal, points in parts:
+            out[:, rows] = memberships_per_draw(marginal, points)
+        return out
     centre, coefficients = _component_terms(draws)
     points = np.asarray(X, dtype=float) - centre
     return np.asarray(_per_draw_memberships(jnp.asarray(points, dtype=_float()), coefficients))
@@ -240,7 +283,15 @@ def membership_probabilities(draws: MixtureDraws, X: Any, batch_size: int | None
 
     Computed in batches of points so memory stays O(batch × K × draws), never
     O(N × draws); the batch size is chosen from the number of draws unless given.
+    Rows with missing cells (NaN): p(z_i = k | observed part of x_i), from the
+    components' marginals over those coordinates.
     """
+    parts = incomplete_parts(draws, X)
+    if parts is not None:
+        out = np.empty((len(X), draws.num_components))
+        for rows, marginal, points in parts:
+            out[rows] = membership_probabilities(marginal, points, batch_size)
+        return out
     centre, coefficients = _component_terms(draws)
     parts = [np.asarray(_batch_probabilities(points, coefficients))[:n]
              for n, points in _batches(X, draws, centre, batch_size)]
@@ -252,15 +303,26 @@ def occupied_components(draws: MixtureDraws, X: Any, seed: int = 0, batch_size: 
 
     Each draw assigns every point to a component at random with its membership
     probabilities under that draw (``z_i ~ p(z_i | x_i, θ_s)``); the count of
-    distinct components is that draw's number of occupied clusters.
+    distinct components is that draw's number of occupied clusters. Rows with missing
+    cells are assigned by the memberships of their observed coordinates.
     """
+    parts = incomplete_parts(draws, X)
+    if parts is None:
+        return (_assignment_counts(draws, X, seed, batch_size) > 0).sum(axis=1)
+    counts = sum(_assignment_counts(marginal, points, seed + index, batch_size)
+                 for index, (_, marginal, points) in enumerate(parts))
+    return (counts > 0).sum(axis=1)
+
+
+def _assignment_counts(draws: MixtureDraws, X: Any, seed: int, batch_size: int | None) -> np.ndarray:
+    """S×K: per draw, how many points of (complete) ``X`` a random assignment puts in each component."""
     centre, coefficients = _component_terms(draws)
     counts = np.zeros(draws.weights.shape, dtype=np.int64)
     key = jax.random.PRNGKey(seed)
     for index, (n, points) in enumerate(_batches(X, draws, centre, batch_size)):
         valid = jnp.arange(points.shape[0]) < n
         counts += np.asarray(_batch_assignment_counts(jax.random.fold_in(key, index), points, valid, coefficients)).astype(np.int64)
-    return (counts > 0).sum(axis=1)
+    return counts
 
 
 # -- where chains start ------------------------------------------------------------------------------
@@ -276,7 +338,8 @@ def kmeans_initial_values(data: Any, centroids: Any) -> dict[str, np.ndarray]:
     0); ``"loc"``: the centroids; ``"scale"``: those points' standard deviations
     per column (at least 1 % of the column's; 10 % for a component with fewer
     than two points); ``"corr"``: identity correlation Cholesky factors. Nearness
-    is measured in units of each column's standard deviation.
+    is measured in units of each column's standard deviation. Missing cells (NaN)
+    are left out: nearness over a row's observed columns, sds over observed values.
 
     >>> x = np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0], [10.0, 2.0], [10.0, 4.0]])
     >>> v = kmeans_initial_values(x, [[0.0, 1.0], [10.0, 2.0]])
@@ -286,14 +349,15 @@ def kmeans_initial_values(data: Any, centroids: Any) -> dict[str, np.ndarray]:
     data = np.asarray(data, dtype=float)
     centroids = np.asarray(centroids, dtype=float)
     k, d = centroids.shape
-    overall = data.std(axis=0)
+    overall = column_spread(data)
     unit = np.where(overall > 0, overall, 1.0)
-    nearest = ((((data[:, None, :] - centroids[None]) / unit) ** 2).sum(-1)).argmin(axis=1)
+    nearest = np.nansum((((data[:, None, :] - centroids[None]) / unit) ** 2), axis=-1).argmin(axis=1)
     counts = np.bincount(nearest, minlength=k)
     scales = np.empty((k, d))
     for component in range(k):
         members = data[nearest == component]
-        scales[component] = members.std(axis=0) if len(members) > 1 else 0.1 * unit
+        spread = column_spread(members) if len(members) > 1 else 0.1 * unit
+        scales[component] = np.where(np.isnan(spread), 0.1 * unit, spread)
     return {"weights": (counts + 0.5) / (counts.sum() + 0.5 * k), "loc": centroids,
             "scale": np.maximum(scales, 0.01 * unit), "corr": np.broadcast_to(np.eye(d), (k, d, d)).copy()}
 
@@ -417,10 +481,13 @@ def kmeans_start(model: Callable[..., Any], model_kwargs: Mapping[str, Any], see
     rng = np.random.default_rng(seed)
     subset = observed if len(observed) <= KMEANS_POINTS else observed[rng.choice(len(observed), KMEANS_POINTS,
                                                                                    replace=False)]
+    overall = column_spread(subset)
+    unit = np.where(overall > 0, overall, 1.0)
+    if np.isnan(subset).any():  # rows with missing cells: the complete rows, or all with NaN at the mean
+        location = np.nanmean(subset, axis=0)
+        subset = location + unit * rows_for_kmeans((subset - location) / unit, k)[0]
     if len(np.unique(subset, axis=0)) < k:
         return None, f"NumPyro's default (fewer distinct points than K = {k}: k-means start not applied)"
-    overall = subset.std(axis=0)
-    unit = np.where(overall > 0, overall, 1.0)
     centroids = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(subset / unit).cluster_centers_ * unit
     prior = drawn["prior_means"].get(roles["loc"])
     if prior is not None:

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .mixture import MixtureDraws, _batches, _component_terms, _log_joint
+from .mixture import MixtureDraws, _batches, _component_terms, _log_joint, incomplete_parts
 
 __all__ = ["log_densities", "sample_points"]
 
@@ -48,8 +48,16 @@ def log_densities(draws: MixtureDraws, X: Any, batch_size: int | None = None) ->
 
     ``X`` is N×D with D the mixture's dimension. Points go through in batches (size chosen
     from the number of draws and components unless given); the per-draw sums are accumulated
-    in float64.
+    in float64. A row with missing cells (NaN) gets the density of its observed coordinates
+    (the mixture of the components' marginals over them).
     """
+    parts = incomplete_parts(draws, X)
+    if parts is not None:
+        densities, totals = np.empty(len(X)), np.zeros(draws.weights.shape[0])
+        for rows, marginal, points in parts:
+            densities[rows], per_draw = log_densities(marginal, points, batch_size)
+            totals += per_draw
+        return densities, totals
     centre, coefficients = _component_terms(draws)
     densities, totals = [], np.zeros(draws.weights.shape[0])
     for n, points in _batches(X, draws, centre, batch_size):

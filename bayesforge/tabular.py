@@ -81,7 +81,7 @@ class DataFileError(ValueError):
 # -- the public functions ------------------------------------------------------------------------------
 
 def read_numeric_csv(path: Any, columns: Any = None, *, sep: str = ",", decimal: str = ".",
-                     header: bool = True) -> pd.DataFrame:
+                     header: bool = True, missing: bool = False) -> pd.DataFrame:
     """The columns ``columns`` (default: all) of the delimited file ``path`` as a float ``DataFrame``.
 
     The file is UTF-8 (a byte-order mark is fine) with fields separated by
@@ -105,6 +105,9 @@ def read_numeric_csv(path: Any, columns: Any = None, *, sep: str = ",", decimal:
     row and the file line); with no ``columns`` given, a text column such as a
     label (the message suggests the numeric columns). When the file reads
     cleanly with another separator or decimal mark, the message says so.
+    ``missing=True`` (``bayesforge gmm --missing marginalize``): an empty cell or a
+    missing-value word (NA, NaN, null, ...) is read as NaN instead (an infinite value
+    or a word that is not a number is still an error).
     ``ValueError`` for a bad ``sep``, ``decimal`` or ``header``.
     """
     separator = check_separator(sep)
@@ -116,10 +119,12 @@ def read_numeric_csv(path: Any, columns: Any = None, *, sep: str = ",", decimal:
     if not isinstance(header, bool):
         raise ValueError(f"header must be True or False, got {header!r}")
     file = Path(path)
+    if not isinstance(missing, bool):
+        raise ValueError(f"missing must be True or False, got {missing!r}")
     try:
-        return _read(file, columns, separator, decimal, header)
+        return _read(file, columns, separator, decimal, header, missing)
     except DataFileError as error:
-        hint = _format_hint(file, columns, separator, decimal, header) if error.about_content else None
+        hint = _format_hint(file, columns, separator, decimal, header, missing) if error.about_content else None
         if hint is None:
             raise
         raise DataFileError(f"{hint} (read with --sep {describe_separator(separator)}: {error})",
@@ -162,7 +167,7 @@ def parse_column_list(text: str) -> list[str]:
 
 # -- one reading with one format -------------------------------------------------------------------------
 
-def _read(file: Path, columns: Any, sep: str, decimal: str, header: bool) -> pd.DataFrame:
+def _read(file: Path, columns: Any, sep: str, decimal: str, header: bool, missing: bool = False) -> pd.DataFrame:
     names_in_file, cells = _read_cells(file, sep, header)
     layout = _Layout(file, sep, header, decimal)
     positions = _select_positions(names_in_file, columns, file)
@@ -172,7 +177,7 @@ def _read(file: Path, columns: Any, sep: str, decimal: str, header: bool) -> pd.
     _check_distinct(names, positions, file)
     if columns is None:
         _reject_text_columns(names_in_file, cells, layout)
-    values = {name: _numeric_column(name, cells[position], layout) for name, position in zip(names, positions)}
+    values = {name: _numeric_column(name, cells[position], layout, missing) for name, position in zip(names, positions)}
     return pd.DataFrame(values, columns=names)
 
 
@@ -268,19 +273,19 @@ def _where(row: int, line: int | None, file: Path) -> str:
 
 # -- a hint for a file written in another format ---------------------------------------------------------
 
-def _format_hint(file: Path, columns: Any, sep: str, decimal: str, header: bool) -> str | None:
+def _format_hint(file: Path, columns: Any, sep: str, decimal: str, header: bool, missing: bool = False) -> str | None:
     """How the file does read, if another separator or decimal mark reads it cleanly; else None."""
     for other_sep, other_decimal in ALTERNATIVE_FORMATS:
         if (other_sep, other_decimal) == (sep, decimal) or other_sep == other_decimal:
             continue
         no_header = False
         try:
-            table = _read(file, columns, other_sep, other_decimal, header)
+            table = _read(file, columns, other_sep, other_decimal, header, missing)
         except DataFileError as error:
             if not error.header_is_data:
                 continue
             try:  # e.g. a ';'-separated file without a header line
-                table, no_header = _read(file, columns, other_sep, other_decimal, False), True
+                table, no_header = _read(file, columns, other_sep, other_decimal, False, missing), True
             except DataFileError:
                 continue
         if table.shape[1] < 2 and columns is None and other_sep != sep:
@@ -387,10 +392,15 @@ def _is_word(texts: pd.Series) -> pd.Series:
     return stripped.ne("") & ~stripped.str.lower().isin(MISSING_WORDS)
 
 
-def _numeric_column(name: str, texts: pd.Series, layout: _Layout) -> np.ndarray:
-    """The column as floats, or a DataFileError at its first cell that is not a finite number."""
+def _numeric_column(name: str, texts: pd.Series, layout: _Layout, missing: bool = False) -> np.ndarray:
+    """The column as floats, or a DataFileError at its first cell that is not a finite number.
+
+    ``missing``: empty cells and missing-value words are NaN, not errors.
+    """
     values = layout.numbers(texts)
     bad = ~np.isfinite(values.to_numpy())
+    if missing:
+        bad &= _is_word(texts).to_numpy() | np.isinf(values.to_numpy())
     if not bad.any():
         return values.to_numpy()
     row = int(np.argmax(bad))
@@ -404,9 +414,10 @@ def _numeric_column(name: str, texts: pd.Series, layout: _Layout) -> np.ndarray:
 
 def _cell_problem(text: str, value: float) -> str:
     if text == "":
-        return "the cell is empty (missing value)"
+        return "the cell is empty (missing value); to fit rows with missing values pass --missing marginalize"
     if np.isinf(value):
         return f"{text!r} is infinite; the data must be finite numbers"
     if text.lower() in MISSING_WORDS:
-        return f"{text!r} is a missing value (NaN/NA); remove the row or fill it in"
+        return (f"{text!r} is a missing value (NaN/NA); remove the row or fill it in, or pass --missing marginalize "
+                "to fit rows with missing values")
     return f"{text!r} is not a number"

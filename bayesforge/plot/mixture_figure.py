@@ -118,6 +118,12 @@ def plot_mixture(X: Any, draws: MixtureDraws, probabilities: np.ndarray, path: A
     * D > 6: the ``dims`` figure in the plane of the first two principal components
       of ``X``, the axes saying how much of the variance each explains.
 
+    Rows of ``X`` with missing cells (NaN; a row needs one observed value) are placed at
+    the posterior mean of what is missing given what they have
+    (:func:`bayesforge.imputation.conditional_means`) and drawn as hollow rings in every
+    panel where a plotted value is missing, with a legend (the pair grid's key) saying
+    how many; the histograms count observed values only.
+
     Axes are named by ``feature_names`` (one per column; default ``x1``, ``x2``, ...).
     Components whose posterior mean weight is below ``negligible_weight`` are
     drawn faint and dashed; no ordinary component is grey. The axes frame the
@@ -140,10 +146,17 @@ def plot_mixture(X: Any, draws: MixtureDraws, probabilities: np.ndarray, path: A
     >>> figure.axes[0].get_xlabel(), figure.axes[0].get_ylabel()
     ('eruptions', 'waiting')
     """
-    data = as_data_matrix(X, "X")
+    data = as_data_matrix(X, "X", missing="marginalize")
     _check_columns(data, draws)
     probabilities = _checked_probabilities(probabilities, data, draws)
     dimension = data.shape[1]
+    missing = np.isnan(data)
+    if missing.any():
+        from ..imputation import conditional_means
+
+        data = conditional_means(draws, data)
+    else:
+        missing = None
     pair = _checked_dims(dims, dimension)
     names = _checked_feature_names(feature_names, dimension)
     negligible_weight = _checked_negligible_weight(negligible_weight)
@@ -154,11 +167,12 @@ def plot_mixture(X: Any, draws: MixtureDraws, probabilities: np.ndarray, path: A
     if dimension == 1:
         figure = line_figure(data[:, 0], draws, memberships, names[0])
     elif pair is not None or dimension == 2:
-        figure, labels = plane_figure(coordinate_view(data, draws, pair or (0, 1), names), memberships, dimension)
+        figure, labels = plane_figure(coordinate_view(data, draws, pair or (0, 1), names, missing), memberships,
+                                      dimension)
     elif dimension <= MAX_PAIR_GRID_DIMENSIONS:
-        figure = pair_grid_figure(data, draws, memberships, names, negligible_weight)
+        figure = pair_grid_figure(data, draws, memberships, names, negligible_weight, missing)
     else:
-        view = pca_view(data, draws)
+        view = pca_view(data, draws, missing)
         figure, labels = plane_figure(view, memberships, dimension)
         default_title += " — PCA projection onto PC1, PC2"
     figure.suptitle(title if title is not None else default_title)
@@ -204,7 +218,7 @@ def plot_gmm(X: Any, posterior: Any, path: Any = None, dims: Sequence[int] | Non
     >>> len(figure.axes[0].patches)
     4
     """
-    data = as_data_matrix(X, "X")
+    data = as_data_matrix(X, "X", missing="marginalize")
     draws = gaussian_mixture_draws(posterior.model, posterior.model_kwargs, posterior.draws, max_draws)
     _check_columns(data, draws)
     return plot_mixture(data, draws, membership_probabilities(draws, data), path=path, dims=dims, **options)

@@ -8,7 +8,7 @@ the second, each in its own axes, so neither can cover a panel.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -28,8 +28,13 @@ _MAX_KEY_ROWS = 12
 
 
 def pair_grid_figure(data: np.ndarray, draws: MixtureDraws, memberships: Memberships, names: Sequence[str],
-                     negligible_weight: float = NEGLIGIBLE_WEIGHT) -> Figure:
-    """The pair grid of ``data`` (N×D, 3 ≤ D) with columns called ``names``."""
+                     negligible_weight: float = NEGLIGIBLE_WEIGHT, missing: np.ndarray | None = None) -> Figure:
+    """The pair grid of ``data`` (N×D, 3 ≤ D) with columns called ``names``.
+
+    ``missing`` (N×D booleans): cells that were missing, filled in ``data`` at their posterior
+    mean: a panel draws the rows missing one of its two values hollow, a histogram counts
+    only the observed values, and the key says how many rows are incomplete.
+    """
     dimension = data.shape[1]
     figure = Figure(figsize=(_PANEL_INCHES * dimension, _PANEL_INCHES * dimension), layout="constrained")
     grid = figure.add_gridspec(dimension, dimension)
@@ -37,30 +42,35 @@ def pair_grid_figure(data: np.ndarray, draws: MixtureDraws, memberships: Members
         for column in range(row + 1):
             axes = figure.add_subplot(grid[row, column])
             if column == row:
-                _draw_dimension_histogram(axes, data[:, row], memberships, row)
+                observed = slice(None) if missing is None else ~missing[:, row]
+                _draw_dimension_histogram(axes, data[observed, row], memberships, row, observed)
             else:
                 axes.set_gid(f"pair-{column}-{row}")
-                draw_components(axes, coordinate_view(data, draws, (column, row), names), memberships,
+                draw_components(axes, coordinate_view(data, draws, (column, row), names, missing), memberships,
                                 labelled=False)
             if row == dimension - 1:
                 axes.set_xlabel(names[column])
             if column == 0 and row > 0:
                 axes.set_ylabel(names[row])
-    _draw_key(figure.add_subplot(grid[0, 1:]), memberships, negligible_weight)
+    incomplete = 0 if missing is None else int(missing.any(axis=1).sum())
+    _draw_key(figure.add_subplot(grid[0, 1:]), memberships, negligible_weight, incomplete)
     draw_certainty_histogram(figure.add_subplot(grid[1, 2:min(dimension, 4)]), memberships)
     return figure
 
 
-def _draw_dimension_histogram(axes: Axes, values: np.ndarray, memberships: Memberships, dimension: int) -> None:
+def _draw_dimension_histogram(axes: Axes, values: np.ndarray, memberships: Memberships, dimension: int,
+                              rows: Any = slice(None)) -> None:
+    """The histogram of one column's ``values`` (those of ``rows``), stacked by most probable component."""
     axes.set_gid(f"histogram-{dimension}")
     present = memberships.present()
-    axes.hist([values[memberships.labels == k] for k in present], bins="auto", stacked=True,
+    labels = memberships.labels[rows]
+    axes.hist([values[labels == k] for k in present], bins="auto", stacked=True,
               color=[memberships.colours[k] for k in present], alpha=0.7)
     axes.set_xlim(*frame(values))
     axes.set_yticks([])
 
 
-def _draw_key(axes: Axes, memberships: Memberships, negligible_weight: float) -> None:
+def _draw_key(axes: Axes, memberships: Memberships, negligible_weight: float, incomplete: int = 0) -> None:
     """A legend alone in its axes: the components (colour, weight) and what each mark means."""
     axes.set_gid("key")
     axes.set_axis_off()
@@ -85,6 +95,11 @@ def _draw_key(axes: Axes, memberships: Memberships, negligible_weight: float) ->
         Line2D([], [], marker="o", markersize=4, color=memberships.colours[0], alpha=0.3, linestyle="none",
                label="points: faded as their membership grows uncertain"),
     ]
+    if incomplete:
+        handles.append(Line2D([], [], marker="o", markersize=5, markerfacecolor="none",
+                              markeredgecolor=memberships.colours[0], linestyle="none",
+                              label=f"hollow: {incomplete} incomplete row{'s' if incomplete != 1 else ''} (a value of "
+                                    "the panel missing, shown at its posterior mean)"))
     columns = int(np.ceil(len(handles) / _MAX_KEY_ROWS))
     axes.legend(handles=handles, loc="upper left", ncols=columns, fontsize=8, frameon=False, title="key",
                 title_fontsize=9, alignment="left")

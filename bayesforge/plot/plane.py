@@ -19,6 +19,7 @@ from .labels import LabelSpec
 from .style import Memberships, format_weight
 
 __all__ = ["PlaneView", "coordinate_view", "pca_view", "covariance_ellipse", "draw_components", "frame",
+           "incomplete_label",
            "ELLIPSES_NOTE", "MEAN_ZORDER", "MEAN_DRAWS_ZORDER"]
 
 ELLIPSES_NOTE = "ellipses: 1σ, 2σ; ring: posterior mean; dots on it: posterior draws of the mean"
@@ -58,24 +59,39 @@ class PlaneView:
     xlabel: str
     ylabel: str
     description: str  # what the plane is, for a title: "" for the data's own two columns
+    #: N booleans: rows missing a coordinate of this plane (NaN in the data), placed at the posterior mean of
+    #: what is missing and drawn hollow; None when no row is.
+    incomplete: np.ndarray | None = None
 
     @property
     def means(self) -> np.ndarray:
         return self.mean_draws.mean(axis=0)
 
 
+def _incomplete(missing: np.ndarray | None) -> np.ndarray | None:
+    return missing if missing is not None and missing.any() else None
+
+
 def coordinate_view(data: np.ndarray, draws: MixtureDraws, pair: tuple[int, int],
-                    names: Sequence[str]) -> PlaneView:
-    """Columns ``pair`` of the data and the mixture's marginal in them."""
+                    names: Sequence[str], missing: np.ndarray | None = None) -> PlaneView:
+    """Columns ``pair`` of the data and the mixture's marginal in them.
+
+    ``missing`` (N×D booleans): cells that were missing, already filled in ``data``;
+    rows missing either coordinate of the pair become the view's ``incomplete`` rows.
+    """
     index = list(pair)
     covariances = draws.central_covariances()[:, index][:, :, index]
     description = "" if data.shape[1] == 2 else f" (marginal in {names[pair[0]]}, {names[pair[1]]})"
     return PlaneView(data[:, index], np.asarray(draws.means, dtype=float)[..., index], covariances,
-                     names[pair[0]], names[pair[1]], description)
+                     names[pair[0]], names[pair[1]], description,
+                     _incomplete(None if missing is None else missing[:, index].any(axis=1)))
 
 
-def pca_view(data: np.ndarray, draws: MixtureDraws) -> PlaneView:
-    """The first two principal components of ``data``: means projected, covariances as W Σ Wᵀ."""
+def pca_view(data: np.ndarray, draws: MixtureDraws, missing: np.ndarray | None = None) -> PlaneView:
+    """The first two principal components of ``data``: means projected, covariances as W Σ Wᵀ.
+
+    ``missing`` (N×D booleans): cells already filled in ``data``; rows with any become ``incomplete``.
+    """
     from sklearn.decomposition import PCA
 
     if data.shape[0] < 2:
@@ -86,7 +102,8 @@ def pca_view(data: np.ndarray, draws: MixtureDraws) -> PlaneView:
     projected = np.einsum("ad,kde,be->kab", basis, draws.central_covariances(), basis)
     share = 100 * pca.explained_variance_ratio_
     return PlaneView(pca.transform(data), mean_draws, projected, f"PC1 (explains {share[0]:.0f} %)",
-                     f"PC2 (explains {share[1]:.0f} %)", f" — PCA projection of {data.shape[1]} dimensions")
+                     f"PC2 (explains {share[1]:.0f} %)", f" — PCA projection of {data.shape[1]} dimensions",
+                     _incomplete(None if missing is None else missing.any(axis=1)))
 
 
 def frame(values: np.ndarray) -> tuple[float, float]:
@@ -100,10 +117,19 @@ def draw_components(axes: Axes, view: PlaneView, memberships: Memberships, label
     """Points, each component's ellipses, mean and mean draws; the axes frame the points.
 
     Returns the labels (``k: w=0.12``) to place once the figure's layout is final
-    (none when ``labelled`` is false).
+    (none when ``labelled`` is false). The view's incomplete rows are drawn hollow
+    (gid ``"points-incomplete"``), with a legend saying how many (when ``labelled``).
     """
-    axes.scatter(view.points[:, 0], view.points[:, 1], c=memberships.point_colours(), s=10, linewidths=0,
+    colours = memberships.point_colours()
+    hollow = view.incomplete if view.incomplete is not None else np.zeros(len(view.points), dtype=bool)
+    axes.scatter(view.points[~hollow, 0], view.points[~hollow, 1], c=colours[~hollow], s=10, linewidths=0,
                  zorder=POINTS_ZORDER, gid="points")
+    if hollow.any():
+        marks = axes.scatter(view.points[hollow, 0], view.points[hollow, 1], facecolors="none",
+                             edgecolors=colours[hollow], s=22, linewidths=1.0, zorder=POINTS_ZORDER,
+                             gid="points-incomplete", label=incomplete_label(int(hollow.sum())))
+        if labelled:
+            axes.legend(handles=[marks], loc="best", fontsize=8, framealpha=0.85)
     xlim, ylim = frame(view.points[:, 0]), frame(view.points[:, 1])
     labels = []
     for k in range(memberships.num_components):
@@ -113,6 +139,16 @@ def draw_components(axes: Axes, view: PlaneView, memberships: Memberships, label
     axes.set_xlim(*xlim)
     axes.set_ylim(*ylim)
     return labels
+
+
+def incomplete_label(count: int) -> str:
+    """The legend's words for the hollow points.
+
+    >>> incomplete_label(3)
+    'hollow: 3 incomplete rows (a plotted value missing, shown at its posterior mean)'
+    """
+    rows = "row" if count == 1 else "rows"
+    return f"hollow: {count} incomplete {rows} (a plotted value missing, shown at its posterior mean)"
 
 
 def draw_mean_marker(axes: Axes, k: int, mean: np.ndarray, faint: bool) -> None:

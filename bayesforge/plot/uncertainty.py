@@ -30,18 +30,31 @@ CERTAINTY_THRESHOLD = 0.9
 _HISTOGRAM_COLOUR = "#3b3b6d"
 
 
-def _shaded_points(axes: Axes, x: np.ndarray, y: np.ndarray, memberships: Memberships):
-    """A scatter of (x, y) coloured by uncertainty, the most uncertain on top; gid ``"uncertainty"``."""
+def _shaded_points(axes: Axes, x: np.ndarray, y: np.ndarray, memberships: Memberships,
+                   hollow: np.ndarray | None = None):
+    """A scatter of (x, y) coloured by uncertainty, the most uncertain on top; gid ``"uncertainty"``.
+
+    ``hollow`` (N booleans): points drawn as rings in their colour (rows missing a plotted value).
+    """
+    import matplotlib
+
     order = np.argsort(memberships.uncertainty, kind="stable")
-    shown = axes.scatter(x[order], y[order], c=memberships.uncertainty[order], cmap=UNCERTAINTY_COLOURMAP,
-                         norm=uncertainty_norm(memberships.uncertainty), s=12, linewidths=0, gid="uncertainty")
+    norm = uncertainty_norm(memberships.uncertainty)
+    filled = order if hollow is None else order[~hollow[order]]
+    shown = axes.scatter(x[filled], y[filled], c=memberships.uncertainty[filled], cmap=UNCERTAINTY_COLOURMAP,
+                         norm=norm, s=12, linewidths=0, gid="uncertainty")
+    if hollow is not None and hollow.any():
+        rings = order[hollow[order]]
+        colours = matplotlib.colormaps[UNCERTAINTY_COLOURMAP](norm(memberships.uncertainty[rings]))
+        axes.scatter(x[rings], y[rings], facecolors="none", edgecolors=colours, s=20, linewidths=1.0,
+                     gid="uncertainty-incomplete")
     return shown
 
 
 def draw_uncertainty_panel(figure: Figure, axes: Axes, view: PlaneView, memberships: Memberships) -> None:
     """The plane's points coloured by membership uncertainty, the posterior means as rings, a colour bar."""
     axes.set_gid("membership-uncertainty")
-    shown = _shaded_points(axes, view.points[:, 0], view.points[:, 1], memberships)
+    shown = _shaded_points(axes, view.points[:, 0], view.points[:, 1], memberships, view.incomplete)
     for k, mean in enumerate(view.means):
         if not memberships.negligible[k]:
             draw_mean_marker(axes, k, mean, faint=False)
