@@ -287,6 +287,7 @@ def fit_mixture(
     data: MixtureData,
     num_parameters: int,
     summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
+    diagnostic_min_weight: float = 0.0,
     **options: Any,
 ) -> MixtureFit:
     """Fit ``model(data=data.matrix, **model_kwargs)`` with NUTS on ``m.devices`` and wrap it as a :class:`MixtureFit`.
@@ -300,7 +301,8 @@ def fit_mixture(
     """
     if check_method(options.pop("method", "nuts")) == "vi":
         return fit_variational(m, model, model_kwargs, initial_values, kind=kind, data=data,
-                               num_parameters=num_parameters, summary_sites=summary_sites, **options)
+                               num_parameters=num_parameters, summary_sites=summary_sites,
+                               diagnostic_min_weight=diagnostic_min_weight, **options)
     fit_options = {**SAMPLING_DEFAULTS, **options}
     draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
     if "init_strategy" not in fit_options:
@@ -316,7 +318,8 @@ def fit_mixture(
     started = time.perf_counter()
     posterior = Posterior.sample(model, {"data": data.matrix, **model_kwargs}, m.devices, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
-                      max_draws=draws_kept, summary_sites=summary_sites, feature_names=data.feature_names,
+                      max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
+                      feature_names=data.feature_names,
                       parameter_count=num_parameters)
 
 
@@ -330,6 +333,7 @@ def fit_variational(
     data: MixtureData,
     num_parameters: int,
     summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
+    diagnostic_min_weight: float = 0.0,
     **options: Any,
 ) -> MixtureFit:
     """:func:`fit_mixture` by minibatch variational inference (:func:`bayesforge.vi.fit_vi`), from ``initial_values``.
@@ -352,5 +356,6 @@ def fit_variational(
     posterior = Posterior.variational_fit(model, {"data": data.matrix, **model_kwargs}, m.devices,
                                           init_values=start, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
-                      max_draws=draws_kept, summary_sites=summary_sites, feature_names=data.feature_names,
+                      max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
+                      feature_names=data.feature_names,
                       parameter_count=num_parameters)

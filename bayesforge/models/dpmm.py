@@ -33,6 +33,8 @@ __all__ = ["DEFAULT_TRUNCATION", "dpmm_model", "fit", "initial_values", "num_par
 
 #: Components of the truncated process; the issue asks for at least 15.
 DEFAULT_TRUNCATION = 20
+#: Components with a smaller posterior mean weight count as unused: r̂ and ESS are not judged on them.
+UNUSED_WEIGHT = 0.01
 
 
 def stick_breaking_weights(sticks):
@@ -153,5 +155,5 @@ def _fit(m, data: MixtureData, T: int, reg_covar: float, options: dict) -> Mixtu
     return fit_mixture(
         m, dpmm_model(m), model_kwargs, lambda seed: initial_values(data.matrix, T, random_state=seed),
         kind="dpmm", data=data, num_parameters=num_parameters(T, data.matrix.shape[1]),
-        summary_sites=("alpha", "weights", "mu", "sigma"), **options,
+        summary_sites=("alpha", "weights", "mu", "sigma"), diagnostic_min_weight=UNUSED_WEIGHT, **options,
     )

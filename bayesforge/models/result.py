@@ -65,6 +65,9 @@ class MixtureFit:
     feature_names: tuple[str, ...] | None = None
     #: The model's free parameters for BIC, when not those of a K-component full-covariance GMM.
     parameter_count: int | None = field(default=None, repr=False)
+    #: Components whose posterior mean weight is below this are left out of ``diagnostics``' r̂ and ESS: a
+    #: DPMM's unused sticks are draws from the prior whose order switches freely between chains (0: all count).
+    diagnostic_min_weight: float = 0.0
     _inference_data: "az.InferenceData | None" = field(default=None, init=False, repr=False, compare=False)
 
     # -- the mixture ----------------------------------------------------------------------------
@@ -211,7 +214,7 @@ class MixtureFit:
         """
         if self.posterior.variational is not None:
             return {**self.posterior.variational.diagnostics, "seconds": float(self.seconds)}
-        table = self.summary(round_to=None)
+        table = self._diagnosed(self.summary(round_to=None))
         return {
             "max_r_hat": float(np.nanmax(table["r_hat"])),
             "min_ess_bulk": float(np.nanmin(table["ess_bulk"])),
@@ -220,6 +223,14 @@ class MixtureFit:
             "chain_method": self.posterior.mcmc.chain_method,
             "num_chains": self.posterior.mcmc.num_chains,
         }
+
+    def _diagnosed(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a summary ``table`` that r̂ and ESS are judged on (see :attr:`diagnostic_min_weight`)."""
+        if not self.diagnostic_min_weight:
+            return table
+        unused = {str(k) for k in np.flatnonzero(self.weights < self.diagnostic_min_weight)}
+        component = table.index.str.extract(r"^(?:weights|mu|sigma)\[(\d+)", expand=False)
+        return table[~np.asarray(component.isin(unused))]
 
     def to_arviz(self) -> "az.InferenceData":
         """ArviZ InferenceData: relabelled posterior, observed data, pointwise log-likelihood, named dims.
