@@ -41,7 +41,7 @@ __all__ = ["BayesianGMM"]
 
 #: Fit options the estimator sets from its own parameters (``fit_options`` may not set them).
 _OWN_OPTIONS = ("K", "seed", "num_warmup", "num_samples", "num_chains", "target_accept_prob", "max_draws",
-                "initial_means", "reg_covar", "method")
+                "initial_means", "reg_covar", "method", "missing")
 #: Parameters that only NUTS reads (not passed to a variational fit).
 _NUTS_ONLY = ("num_warmup", "num_chains", "target_accept_prob")
 
@@ -61,6 +61,11 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
         How the posterior is fitted: ``"nuts"`` (MCMC) or ``"vi"`` (variational inference,
         passed to ``m.gmm(..., method="vi")``; ``num_warmup``, ``num_chains`` and
         ``target_accept_prob`` are NUTS settings and are not passed to it).
+    missing : {"error", "marginalize"}, default="error"
+        What a NaN in X means: an error (``"error"``), or a missing value
+        (``"marginalize"``): each row's likelihood, memberships and score use the values
+        it has (the components' marginals over them), and ``posterior_.impute(X)`` fills
+        the missing cells in. Infinite values are always an error.
     num_warmup : int, default=1000
         NUTS warmup (adaptation) iterations per chain.
     num_samples : int, default=1000
@@ -111,6 +116,7 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions({"nuts", "vi"})],
+        "missing": [StrOptions({"error", "marginalize"})],
         "num_warmup": [Interval(Integral, 0, None, closed="left")],
         "num_samples": [Interval(Integral, 1, None, closed="left")],
         "num_chains": [Interval(Integral, 1, None, closed="left")],
@@ -128,6 +134,7 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
         n_components: int = 8,
         *,
         method: str = "nuts",
+        missing: str = "error",
         num_warmup: int = SAMPLING_DEFAULTS["num_warmup"],
         num_samples: int = SAMPLING_DEFAULTS["num_samples"],
         num_chains: int = SAMPLING_DEFAULTS["num_chains"],
@@ -141,6 +148,7 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
     ):
         self.n_components = n_components
         self.method = method
+        self.missing = missing
         self.num_warmup = num_warmup
         self.num_samples = num_samples
         self.num_chains = num_chains
@@ -165,6 +173,8 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
             "target_accept_prob": self.target_accept_prob, "max_draws": self.max_draws, "reg_covar": self.reg_covar,
             "seed": _seed(self.random_state), **extra,
         }
+        if self.missing != "error":
+            options["missing"] = self.missing
         if self.means_init is not None:
             options["initial_means"] = self.means_init
         if self.method != "nuts":
@@ -174,18 +184,26 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
         return options
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any = None) -> "BayesianGMM":
-        """Fit the mixture to X (n_samples × n_features); ``y`` is ignored. Returns self."""
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "BayesianGMM":
+        """Fit the mixture to X (n_samples × n_features); ``y`` is ignored. Returns self.
+
+        ``sample_weight`` (n_samples,): row i's log-likelihood counts w_i times (integer
+        weights = repeated rows; 0 leaves the row out of the posterior, not out of
+        ``labels_``); checked before anything is fitted (:mod:`bayesforge.models.weights`).
+        """
         from .forge import bf
+        from .models.weights import check_sample_weight
 
         options = self._options()
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, ensure_all_finite=self._finite())
         if X.shape[0] < self.n_components:
             raise ValueError(f"Expected n_samples >= n_components but got n_components = {self.n_components}, "
                              f"n_samples = {X.shape[0]}")
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])  # None when absent or all ones
         workspace = bf(platform=self.platform)  # this estimator's own workspace: nothing shared between fits
         try:
-            fit = workspace.gmm(X, K=self.n_components, **options)
+            weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+            fit = workspace.gmm(X, K=self.n_components, **weights, **options)
         except TypeError as error:
             if self.method != "nuts" and "'method'" in str(error):
                 raise ValueError(f"method={self.method!r}: this bayesforge's m.gmm has no variational fit "
@@ -220,14 +238,24 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
             return False
         return True
 
-    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit, then the most probable component of each training point (numbered from 0)."""
-        return self.fit(X, y).labels_
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit (with ``sample_weight`` as :meth:`fit`), then the most probable component of each training point
+        (numbered from 0)."""
+        return self.fit(X, y, sample_weight=sample_weight).labels_
 
     # -- predictions ---------------------------------------------------------------------------------
     def _check(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False)
+        return validate_data(self, X, dtype=np.float64, reset=False, ensure_all_finite=self._finite())
+
+    def _finite(self) -> bool | str:
+        """scikit-learn's ``ensure_all_finite``: NaN allowed when it marks a missing value."""
+        return "allow-nan" if self.missing == "marginalize" else True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.missing == "marginalize"
+        return tags
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """p(component k | x_i), averaged over posterior draws: an (n_samples, n_components) array."""

@@ -186,10 +186,17 @@ CHECKED = BayesianGMM(n_components=3, num_chains=2, num_warmup=20, num_samples=2
 
 #: Checks that fail, and why. With BAYESFORGE_ALL_SKLEARN_CHECKS=1 (scikit-learn 1.9): 43 pass, these 2 (pickle,
 #: pickle of read-only memmapped data) fail, check_array_api_input is skipped by scikit-learn (no SCIPY_ARRAY_API).
+#: The 7 sample-weight checks that fit(sample_weight=) brings, measured on their own: 6 pass, the equivalence one
+#: fails as listed below.
 EXPECTED_FAILED_CHECKS = {
     # pickle.dumps(fitted) -> AttributeError: Can't pickle local object 'library_gmm_model.<locals>.gmm'
     "check_estimators_pickle": "posterior_ (and its NumPyro MCMC) holds the model, a closure that m.gmm builds "
                                "per fit over its workspace; pickle cannot serialise local functions",
+    # predict_proba of a fit with integer weights vs the rows repeated, compared to 1e-7: two NUTS runs on data of
+    # different sizes give draws equal in distribution, not in bits. tests/test_weights.py checks the posteriors
+    # agree within Monte Carlo error and that the log-density and its gradient are equal.
+    "check_sample_weight_equivalence_on_dense_data": "weighted and repeated rows give the same posterior, not the "
+                                                     "same MCMC draws (tests/test_weights.py compares them)",
 }
 
 #: Checks that fit nothing (or refuse the input before fitting): run by default, in well under a second.
@@ -201,7 +208,7 @@ NO_FIT_CHECKS = {
     "check_estimator_sparse_matrix", "check_array_api_input", "check_clusterer_compute_labels_predict",
     "check_estimators_partial_fit_n_features", "check_non_transformer_estimators_n_iter",
     "check_parameters_default_constructible", "check_fit2d_1sample", "check_get_params_invariance",
-    "check_set_params", "check_fit1d",
+    "check_set_params", "check_fit1d", "check_all_zero_sample_weights_error",
 }
 #: The other 24 checks fit models, about 15 CPU seconds each (mostly JAX compiling the sampler): 770 CPU s in
 #: all, measured. BAYESFORGE_ALL_SKLEARN_CHECKS=1 runs them too. (What they test of fitted estimators, the tests

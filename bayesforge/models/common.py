@@ -45,7 +45,9 @@ from numpyro.distributions import constraints
 from numpyro.distributions.transforms import AffineTransform, biject_to
 
 from ..distributed import column_moments, refuse_distributed, same_in_every_process
+from ..distributions import IncompleteGaussianMixture
 from ..interop import as_int
+from ..missing import Missingness, check_missing, check_observed_rows, column_spread
 from ..ml import as_data_matrix
 from ..posterior import Posterior
 from ..vi import check_method
@@ -85,6 +87,12 @@ class MixtureData:
     feature_names: tuple[str, ...] | None
     location: np.ndarray
     scale: np.ndarray
+    #: With ``missing="marginalize"`` and NaN cells in ``matrix``: its rows grouped by missingness pattern.
+    missingness: Missingness | None = None
+    #: The ``missing=`` option the data were checked with: "error" (no NaN) or "marginalize".
+    missing: str = "error"
+    #: Row weights (N,), or None: each row's log-likelihood counts this many times (:mod:`bayesforge.models.weights`).
+    sample_weight: np.ndarray | None = None
 
     @property
     def standardised(self) -> np.ndarray:
@@ -97,38 +105,61 @@ def describe_column(j: int, names: tuple[str, ...] | None) -> str:
     return f"column {j}" if names is None else f"column {j} ({names[j]!r})"
 
 
-def prepare_data(data: Any, *, x64: bool, name: str = "data") -> MixtureData:
+def prepare_data(data: Any, *, x64: bool, name: str = "data", missing: str = "error") -> MixtureData:
     """``data`` checked for a library mixture fit in float64 (``x64``) or float32; see the module docstring.
 
     A pandas DataFrame keeps its column names (``feature_names``). Errors name
-    the column, numbered from 0.
+    the column, numbered from 0. ``missing="marginalize"`` keeps NaN cells (missing
+    values; a row with none observed is an error naming it) and groups the rows by
+    missingness pattern (``missingness``); the columns' means and sds are then over
+    their observed values.
 
     >>> prepare_data([[0.0, 1.0], [2.0, 5.0]], x64=False).scale.tolist()
     [1.0, 2.0]
     """
     columns = getattr(data, "columns", None)
     names = tuple(str(c) for c in columns) if columns is not None else None
-    matrix = as_data_matrix(data, name)
+    matrix = as_data_matrix(data, name, missing=check_missing(missing))
+    missingness = _missingness(matrix, names, name) if missing == "marginalize" else None
     with np.errstate(over="ignore", invalid="ignore"):  # a column whose squares overflow is refused below
-        location, scale = column_moments(matrix)  # over every process's rows when distributed
-    flat = np.flatnonzero(np.ptp(matrix, axis=0) == 0)
+        if missingness is None:
+            location, scale = column_moments(matrix)  # over every process's rows when distributed
+        else:
+            location, scale = np.nanmean(matrix, axis=0), column_spread(matrix)
+    flat = np.flatnonzero((np.nanmax(matrix, axis=0) - np.nanmin(matrix, axis=0)) == 0)
     if len(flat) == matrix.shape[1]:
         raise ValueError(f"{name}: all {matrix.shape[0]} rows are the same point (every column, from "
                          f"{describe_column(0, names)} on, has a single value): there is nothing to cluster")
     if len(flat):
         j = int(flat[0])
-        raise ValueError(f"{name}: {describe_column(j, names)} has the same value ({matrix[0, j]:.6g}) in every row: "
-                         "a Gaussian mixture needs spread in every column; drop that column")
+        raise ValueError(f"{name}: {describe_column(j, names)} has the same value ({np.nanmax(matrix[:, j]):.6g}) in "
+                         f"every row{'' if missingness is None else ' that has it'}: a Gaussian mixture needs spread "
+                         "in every column; drop that column")
     _check_precision(matrix, location, scale, names, x64, name)
-    return MixtureData(matrix=matrix, feature_names=names, location=location, scale=scale)
+    return MixtureData(matrix=matrix, feature_names=names, location=location, scale=scale, missingness=missingness,
+                       missing=missing)
+
+
+def _missingness(matrix: np.ndarray, names: tuple[str, ...] | None, name: str) -> Missingness | None:
+    """The missingness patterns of ``matrix`` (None when no cell is missing), after checking rows and columns."""
+    if not np.isnan(matrix).any():
+        return None
+    refuse_distributed("missing values (missing='marginalize')")
+    check_observed_rows(matrix, name)
+    observed = (~np.isnan(matrix)).sum(axis=0)
+    if (observed < 2).any():
+        j = int(np.flatnonzero(observed < 2)[0])
+        raise ValueError(f"{name}: {describe_column(j, names)} has {int(observed[j])} observed value(s): a Gaussian "
+                         "mixture needs at least 2 (and spread) in every column; drop that column")
+    return Missingness.of(matrix)
 
 
 def _check_precision(matrix, location, scale, names, x64: bool, name: str) -> None:
     dtype = np.dtype(np.float64 if x64 else np.float32)
     info = np.finfo(dtype)
     x64_hint = "" if x64 else ", or fit in float64 with bf(x64=True)"
-    largest = np.abs(matrix).max(axis=0)
-    deviation = np.abs(matrix - location).max(axis=0)
+    largest = np.nanmax(np.abs(matrix), axis=0)
+    deviation = np.nanmax(np.abs(matrix - location), axis=0)
     with np.errstate(over="ignore"):
         too_large = (largest > info.max / OVERFLOW_MARGIN) | (deviation**2 > info.max / OVERFLOW_MARGIN)
     too_small = scale**2 < info.tiny * UNDERFLOW_MARGIN
@@ -242,8 +273,19 @@ def floored_scale_tril(m, sigma, scale, reg_covar: float, D: int):
     return scale[:, None] * factor
 
 
-def observe_gaussian_mixture(m, weights, mu, scale_tril, data) -> None:
-    """The site "obs": ``data`` from the mixture of MVN(mu_k, scale_tril_k) with ``weights``, labels summed out."""
+def observe_gaussian_mixture(m, weights, mu, scale_tril, data, missingness: Missingness | None = None) -> None:
+    """The site "obs": ``data`` from the mixture of MVN(mu_k, scale_tril_k) with ``weights``, labels summed out.
+
+    With ``missingness`` (the patterns of ``data``'s NaN cells) each row is scored on
+    the coordinates it has (:class:`bayesforge.distributions.IncompleteGaussianMixture`).
+    """
+    if missingness is not None:
+        mixture = IncompleteGaussianMixture(
+            m.dist.categorical(probs=weights, create_obj=True),
+            m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
+            missingness=missingness)
+        numpyro.sample("obs", mixture, obs=data)
+        return
     m.dist.mixture_same_family(
         mixing_distribution=m.dist.categorical(probs=weights, create_obj=True),
         component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
@@ -253,6 +295,12 @@ def observe_gaussian_mixture(m, weights, mu, scale_tril, data) -> None:
 
 
 # -- fitting ---------------------------------------------------------------------------------------------------
+def _arguments(data: MixtureData, model_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's arguments: the data, ``model_kwargs`` and, for weighted rows, ``sample_weight``."""
+    weights = {} if data.sample_weight is None else {"sample_weight": data.sample_weight}
+    return {"data": data.matrix, **model_kwargs, **weights}
+
+
 @contextlib.contextmanager
 def prefixed_warnings(prefix: str) -> Iterator[None]:
     """Issue the warnings raised inside again, with ``prefix`` (e.g. ``"K=5: "``) before their message.
@@ -316,11 +364,11 @@ def fit_mixture(
             values = {name: jnp.asarray(value) for name, value in start.items()}
         fit_options["init_strategy"] = init_to_value(values=values)
     started = time.perf_counter()
-    posterior = Posterior.sample(model, {"data": data.matrix, **model_kwargs}, m.devices, **fit_options)
+    posterior = Posterior.sample(model, _arguments(data, model_kwargs), m.devices, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
                       max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
                       feature_names=data.feature_names,
-                      parameter_count=num_parameters)
+                      parameter_count=num_parameters, missing=data.missing)
 
 
 def fit_variational(
@@ -352,10 +400,12 @@ def fit_variational(
     draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
     start = initial_values(as_int(fit_options["seed"], "seed"))
     fit_options["num_draws"] = fit_options.pop("num_samples")
+    if data.sample_weight is not None:  # minibatches draw rows uniformly, each carrying its weight
+        fit_options["data_argument"] = ("data", "sample_weight")
     started = time.perf_counter()
-    posterior = Posterior.variational_fit(model, {"data": data.matrix, **model_kwargs}, m.devices,
+    posterior = Posterior.variational_fit(model, _arguments(data, model_kwargs), m.devices,
                                           init_values=start, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
                       max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
                       feature_names=data.feature_names,
-                      parameter_count=num_parameters)
+                      parameter_count=num_parameters, missing=data.missing)

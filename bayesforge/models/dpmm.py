@@ -25,9 +25,11 @@ from typing import Any, Callable
 import numpy as np
 
 from ..interop import as_int
+from ..missing import column_spread, rows_for_kmeans
 from .common import (REG_COVAR, MixtureData, check_reg_covar, component_means, fit_mixture, floored_scale_tril,
                      observe_gaussian_mixture, prepare_data)
 from .result import MixtureFit
+from .weights import weigh_data, with_sample_weight
 
 __all__ = ["DEFAULT_TRUNCATION", "dpmm_model", "fit", "initial_values", "num_parameters", "stick_breaking_weights"]
 
@@ -54,10 +56,11 @@ def stick_breaking_weights(sticks):
 def dpmm_model(m) -> Callable[..., Any]:
     """The truncated stick-breaking DPMM with ``m.dist``: ``model(data, T, location, scale, reg_covar)``.
 
-    ``location`` and ``scale``: the columns' means and standard deviations.
+    ``location`` and ``scale``: the columns' means and standard deviations; ``missingness``:
+    the patterns of the data's missing cells (``missing="marginalize"``), None for complete data.
     """
 
-    def dpmm(data, T, location, scale, reg_covar=REG_COVAR):
+    def dpmm(data, T, location, scale, reg_covar=REG_COVAR, missingness=None):
         D = data.shape[1]
         alpha = m.dist.gamma(1.0, 1.0, name="alpha")
         with m.dist.plate("sticks", T - 1):
@@ -67,9 +70,9 @@ def dpmm_model(m) -> Callable[..., Any]:
             mu = component_means(location, scale)
             sigma = m.dist.half_cauchy(scale, event=1, name="sigma")
             scale_tril = floored_scale_tril(m, sigma, scale, reg_covar, D)
-        observe_gaussian_mixture(m, w, mu, scale_tril, data)
+        observe_gaussian_mixture(m, w, mu, scale_tril, data, missingness)
 
-    return dpmm
+    return with_sample_weight(dpmm)  # sample_weight=w: row i's log-likelihood times w_i (models.weights)
 
 
 def num_parameters(T: int, D: int) -> int:
@@ -93,15 +96,21 @@ def initial_values(data: np.ndarray, T: int, random_state: int = 0) -> dict[str,
     sticks (v_t = w_t / (1 − Σ_{j<t} w_j)); the spare components start at the
     data's mean and scale with a tiny weight; α starts at 1, correlations at the
     identity. (Starting from scikit-learn's variational DP mixture instead, two
-    nearby blobs of the seed data began merged and some chains never split them.)
+    nearby blobs of the seed data began merged and some chains never split them.) With
+    missing cells (NaN), the columns' moments are over their observed values and the
+    mixture is fitted to the rows :func:`bayesforge.missing.rows_for_kmeans` picks.
     """
     from sklearn.mixture import GaussianMixture
 
-    location = data.mean(axis=0)
-    spread = np.where(data.std(axis=0) > 0, data.std(axis=0), 1.0)
+    incomplete = bool(np.isnan(data).any())
+    location = np.nanmean(data, axis=0) if incomplete else data.mean(axis=0)
+    overall = column_spread(data)
+    spread = np.where(overall > 0, overall, 1.0)
     rng = np.random.default_rng(random_state)
     subset = data if len(data) <= INIT_POINTS else data[rng.choice(len(data), INIT_POINTS, replace=False)]
     subset = (subset - location) / spread
+    if incomplete:
+        subset = rows_for_kmeans(subset, T - 1)[0]
     candidates = [
         GaussianMixture(n_components=k, covariance_type="full", n_init=2, random_state=random_state).fit(subset)
         for k in range(1, min(T - 1, len(subset)) + 1)
@@ -131,18 +140,25 @@ def fit(
     T: Any = DEFAULT_TRUNCATION,
     *,
     reg_covar: Any = REG_COVAR,
+    sample_weight: Any = None,
+    missing: str = "error",
     **options: Any,
 ) -> MixtureFit:
     """Fit the truncated DPMM with ``T`` components to N×D ``data`` (an array or a pandas DataFrame).
+
+    ``sample_weight`` (N,): row i's log-likelihood counts w_i times, as for
+    :func:`bayesforge.models.gmm.fit` (:mod:`bayesforge.models.weights`).
 
     Returns a :class:`~bayesforge.models.result.MixtureFit` (memberships over the T
     components, relabelled summary with ``alpha``, ``occupied_clusters()``). Chains
     start from :func:`initial_values` unless ``init_strategy`` is given.
     ``reg_covar`` and ``options`` as for :func:`bayesforge.models.gmm.fit`
     (``num_warmup``, ``num_samples``, ``num_chains``, ``seed``, ``max_draws``, NUTS options;
-    ``method="vi"`` for minibatch variational inference).
+    ``method="vi"`` for minibatch variational inference; ``missing="marginalize"`` for rows
+    with missing values).
     """
-    prepared = prepare_data(data, x64=m.devices.x64)
+    prepared = prepare_data(data, x64=m.devices.x64, missing=missing)
+    prepared = weigh_data(prepared, sample_weight)
     floor = check_reg_covar(reg_covar)
     truncation = as_int(T, "T")
     if truncation < 2:
@@ -152,6 +168,8 @@ def fit(
 
 def _fit(m, data: MixtureData, T: int, reg_covar: float, options: dict) -> MixtureFit:
     model_kwargs = {"T": T, "location": data.location, "scale": data.scale, "reg_covar": reg_covar}
+    if data.missingness is not None:
+        model_kwargs["missingness"] = data.missingness
     return fit_mixture(
         m, dpmm_model(m), model_kwargs, lambda seed: initial_values(data.matrix, T, random_state=seed),
         kind="dpmm", data=data, num_parameters=num_parameters(T, data.matrix.shape[1]),

@@ -38,6 +38,7 @@ from ..posterior import Posterior, arviz
 from ..predictive import log_densities, sample_points
 
 if TYPE_CHECKING:
+    from ..imputation import Imputation
     from pathlib import Path
 
     import arviz as az
@@ -65,6 +66,9 @@ class MixtureFit:
     feature_names: tuple[str, ...] | None = None
     #: The model's free parameters for BIC, when not those of a K-component full-covariance GMM.
     parameter_count: int | None = field(default=None, repr=False)
+    #: ``"marginalize"`` when the data had missing cells (NaN) and each row was scored on the values it has
+    #: (``missing="marginalize"``); then points with NaN cells are welcome in predictions too.
+    missing: str = "error"
     #: Components whose posterior mean weight is below this are left out of ``diagnostics``' r̂ and ESS: a
     #: DPMM's unused sticks are draws from the prior whose order switches freely between chains (0: all count).
     diagnostic_min_weight: float = 0.0
@@ -137,7 +141,7 @@ class MixtureFit:
             if missing:
                 raise ValueError(f"X has no column(s) {missing}; the mixture was fitted to {list(self.feature_names)}")
             X = X[[columns[str(name)] for name in self.feature_names]]
-        points = as_data_matrix(X, "X")
+        points = as_data_matrix(X, "X", missing="marginalize" if self.missing == "marginalize" else None)
         if points.shape[1] != self.data.shape[1]:
             raise ValueError(f"X has {points.shape[1]} columns but the mixture was fitted to {self.data.shape[1]}")
         return points
@@ -258,16 +262,56 @@ class MixtureFit:
         return {} if layout is None else dict(layout.component_axes)
 
     def loo(self) -> Any:
-        """PSIS-LOO (``arviz.loo``) from the pointwise log-likelihood."""
+        """PSIS-LOO (``arviz.loo``) from the pointwise log-likelihood.
+
+        With :attr:`sample_weight`: over the rows of positive weight (the others are not in
+        the posterior), elpd_loo, se and p_loo summed with the weights (those of the repeated
+        rows for integer weights; :mod:`bayesforge.models.weights`); ``loo_i`` and
+        ``pareto_k`` are those rows'.
+        """
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
-            return arviz().loo(self.to_arviz(), pointwise=True)
+            return self._weighted(arviz().loo(self._counted_rows(), pointwise=True))
 
     def waic(self) -> Any:
-        """WAIC (``arviz.waic``) from the pointwise log-likelihood."""
+        """WAIC (``arviz.waic``) from the pointwise log-likelihood; weighted as :meth:`loo` with :attr:`sample_weight`."""
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="For one or more samples the posterior variance")
-            return arviz().waic(self.to_arviz(), pointwise=True)
+            return self._weighted(arviz().waic(self._counted_rows(), pointwise=True))
+
+    @property
+    def sample_weight(self) -> np.ndarray | None:
+        """The rows' weights (``m.gmm(..., sample_weight=w)``), or None for an unweighted fit."""
+        weights = self.posterior.model_kwargs.get("sample_weight")
+        return None if weights is None else np.asarray(weights, dtype=float)
+
+    def _counted_rows(self) -> "az.InferenceData":
+        """:meth:`to_arviz`, without the rows of weight 0 when the fit is weighted."""
+        weights = self.sample_weight
+        if weights is None:
+            return self.to_arviz()
+        return self.to_arviz().isel(observation=np.flatnonzero(weights > 0))
+
+    def _pointwise_log_likelihood(self) -> np.ndarray:
+        """log p(x_i | θ_s) of the data: draws (chains stacked) × rows."""
+        log_likelihood = self.to_arviz().log_likelihood[self.observed_site]
+        point_dims = [d for d in log_likelihood.dims if d not in ("chain", "draw")]
+        values = np.asarray(log_likelihood.transpose("chain", "draw", *point_dims), dtype=float)
+        return values.reshape(values.shape[0] * values.shape[1], -1)
+
+    def _weighted(self, result: Any) -> Any:
+        """An ArviZ loo/waic result over the rows of positive weight, summed with their weights (weighted fits)."""
+        weights = self.sample_weight
+        if weights is None:
+            return result
+        from scipy.special import logsumexp
+
+        from .weights import weighted_criterion
+
+        counted = weights > 0
+        pointwise = self._pointwise_log_likelihood()[:, counted]
+        lppd = logsumexp(pointwise, axis=0) - np.log(pointwise.shape[0])
+        return weighted_criterion(result, lppd, weights[counted])
 
     @property
     def observed_site(self) -> str:
@@ -283,12 +327,17 @@ class MixtureFit:
         k, d = self.K, self.data.shape[1]
         return (k - 1) + k * d + k * d * (d + 1) // 2
 
-    def _best_log_likelihood(self, X: Any) -> tuple[float, int]:
+    def _best_log_likelihood(self, X: Any) -> tuple[float, float]:
         """The largest total log-likelihood of the points over the draws, and the number of points.
 
         ``X=None``: the data, over every posterior draw (the pointwise log-likelihood of
         :meth:`to_arviz`); otherwise the points of ``X`` over the kept draws (``max_draws``).
+        With :attr:`sample_weight`, the data's total is Σ_i w_i log p(x_i | θ) and its
+        number of points Σ_i w_i.
         """
+        weights = self.sample_weight
+        if X is None and weights is not None:
+            return float((self._pointwise_log_likelihood() @ weights).max()), float(weights.sum())
         if X is None:
             log_likelihood = self.to_arviz().log_likelihood[self.observed_site]
             point_dims = [d for d in log_likelihood.dims if d not in ("chain", "draw")]
@@ -309,10 +358,31 @@ class MixtureFit:
     def bic(self, X: Any = None) -> float:
         """BIC = −2 · max log-likelihood over the posterior draws + parameters · log N (lower is better).
 
+        For a weighted fit the data's log-likelihood is weighted and N is Σ w (:attr:`sample_weight`).
+
         ``X`` defaults to the data (every draw); new points are scored over the kept draws.
         """
         best, n = self._best_log_likelihood(X)
         return -2.0 * best + self.num_parameters * float(np.log(n))
+
+    # -- missing values ---------------------------------------------------------------------------
+    def impute(self, X: Any = None, prob: float = 0.95) -> "Imputation":
+        """``X`` (default: the data) with each missing cell (NaN) filled in from the posterior.
+
+        Each missing cell gets its posterior mean given the row's observed values
+        (the conditional mean of each component's normal, averaged over components by
+        the row's memberships and over the kept draws), its posterior predictive sd and
+        a central ``prob`` interval; see :mod:`bayesforge.imputation`. Returns an
+        :class:`~bayesforge.imputation.Imputation`: ``mean`` (the completed data, N×D),
+        ``sd``, ``lower``, ``upper``, ``missing`` (the mask), ``cells()`` (one row per
+        missing cell) and ``to_frame()``. For a DataFrame ``X`` the arrays keep its row order.
+        (A worked example without a fit: :mod:`bayesforge.imputation`; with one: README, "Missing values".)
+        """
+        from ..imputation import impute
+
+        points = self._points(X)
+        with np.errstate(invalid="ignore"):
+            return impute(self.draws, points, prob=prob, feature_names=self.feature_labels)
 
     # -- figure ---------------------------------------------------------------------------------
     def plot(self, X: Any = None, path: Any = None, **options: Any) -> "Figure":

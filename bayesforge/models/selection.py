@@ -186,6 +186,14 @@ def _se_of_difference(fits: Mapping[int, "MixtureFit"], criterion: str) -> pd.Se
     """Per K, the standard error of its elpd's difference from the best K's (0 for the best)."""
     if len(fits) == 1:
         return pd.Series(0.0, index=list(fits))
+    weights = getattr(next(iter(fits.values())), "sample_weight", None)
+    if weights is not None:  # weighted rows: ArviZ has no weights; the same standard error over weighted rows
+        from .weights import weighted_se_of_difference
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results = {int(k): fit.loo() if criterion == "loo" else fit.waic() for k, fit in fits.items()}
+        return pd.Series(weighted_se_of_difference(results, weights[weights > 0]))  # the rows loo/waic cover
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         comparison = arviz().compare({str(k): fit.to_arviz() for k, fit in fits.items()}, ic=criterion)
