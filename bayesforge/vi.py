@@ -11,11 +11,13 @@ the data's rows, the way NUTS's alternative scales to millions of points:
   no round trip to Python per step); between those calls the mean loss of the block
   and its standard error decide whether the fit has converged (:func:`converged`);
   a few blocks at a tenth of the learning rate then polish the result (:data:`POLISH`);
-* the guide is built and set up inside that one compiled function, so a fit compiles
-  once (NumPyro sets guides up eagerly, an operation and a compilation at a time);
-* the guide is NumPyro's ``AutoNormal`` (a Gaussian per latent coordinate, on the
-  unconstrained scale; ``guide="normal"``) or ``AutoDelta`` (a point, MAP;
-  ``guide="delta"``), with locations started at ``init_values``;
+* the guide is built and set up inside the compiled functions (the steps, the draws),
+  so each compiles once (NumPyro sets guides up eagerly, an operation and a
+  compilation at a time);
+* the guide is NumPyro's ``AutoDiagonalNormal`` (a Gaussian per latent coordinate,
+  independent, on the unconstrained scale: mean-field; ``guide="normal"``) or
+  ``AutoDelta`` (a point, MAP; ``guide="delta"``), with locations started at
+  ``init_values``;
 * the result holds ``num_draws`` draws from the fitted guide as one "chain"
   (``{site: array(1, S, ...)}``), the shape NUTS's draws have.
 
@@ -52,7 +54,7 @@ import jax.numpy as jnp
 import numpy as np
 from numpyro import handlers
 from numpyro.infer import SVI, Predictive, Trace_ELBO, init_to_value
-from numpyro.infer.autoguide import AutoDelta, AutoGuide, AutoNormal
+from numpyro.infer.autoguide import AutoDelta, AutoDiagonalNormal, AutoGuide
 from numpyro.optim import Adam
 from numpyro.primitives import Messenger
 
@@ -63,7 +65,7 @@ __all__ = ["METHODS", "GUIDES", "ScaleObserved", "VIFit", "check_method", "conve
 
 #: Ways of fitting a library model: NUTS (the default) or minibatch variational inference.
 METHODS = ("nuts", "vi")
-#: ``guide`` values: AutoNormal (mean-field Gaussian) and AutoDelta (a point: MAP).
+#: ``guide`` values: AutoDiagonalNormal (mean-field Gaussian) and AutoDelta (a point: MAP).
 GUIDES = ("normal", "delta")
 #: Blocks of steps in a row without a clear improvement of the loss needed to stop (:func:`converged`).
 PATIENCE = 3
@@ -121,11 +123,13 @@ class VIFit:
 
     #: Draws from the fitted guide as one chain: ``{site: array(1, num_draws, ...)}`` (latent and deterministic sites).
     samples: dict[str, np.ndarray] = field(repr=False)
-    #: The guide's fitted parameters (constrained), e.g. ``"mu_auto_loc"``, ``"mu_auto_scale"``.
+    #: The guide's fitted parameters (constrained) per site, e.g. ``"mu_auto_loc"``, ``"mu_auto_scale"`` (the
+    #: unconstrained location and scale of site ``mu``: the mean-field guide's ``auto_loc``/``auto_scale`` split
+    #: by site, as NumPyro's ``AutoNormal`` names them).
     params: dict[str, np.ndarray] = field(repr=False)
     #: The guide (not set up: NumPyro sets a guide up on its first call with the model's arguments).
     guide: AutoGuide = field(repr=False)
-    #: ``"normal"`` (AutoNormal) or ``"delta"`` (AutoDelta).
+    #: ``"normal"`` (AutoDiagonalNormal) or ``"delta"`` (AutoDelta).
     guide_kind: str
     #: Mean loss (negative ELBO of the full data, estimated from the batches) of each block of ``check_every`` steps.
     losses: np.ndarray = field(repr=False)
@@ -188,7 +192,7 @@ def converged(means: Sequence[float], errors: Sequence[float], tolerance: float,
 
 
 def initial_scale(num_rows: int) -> float:
-    """Where AutoNormal's scales start: min(0.1, 1/√N) on the unconstrained scale.
+    """Where the mean-field guide's scales start: min(0.1, 1/√N) on the unconstrained scale.
 
     Posterior sds of parameters that all N points inform shrink like 1/√N. From
     NumPyro's 0.1, Adam (about ``learning_rate`` per step on the log scale) spent
@@ -283,16 +287,38 @@ def _check_init_values(init_values: Any, sites: Mapping[str, _Site]) -> dict[str
     return values
 
 
+def _masked(model: Callable[..., Any]) -> Callable[..., Any]:
+    """``model`` with every site's log-density masked out: what a guide is set up on.
+
+    A guide's setup traces the model for its sites, shapes and supports, and checks
+    the start values with the potential energy and its gradient (NumPyro's
+    ``find_valid_initial_params``). On the model itself that check is a second full
+    gradient of the likelihood next to the ELBO's, about a third of the fit's
+    compilation; masked, the densities are zeros and nothing is computed. The ELBO
+    always scores the model itself: the guide uses its model only for this setup and
+    to replay deterministic sites, which masking leaves as they are.
+    """
+    return handlers.mask(model, mask=False)
+
+
 @dataclass(frozen=True)
 class _Engine:
-    """One fit's steps, compiled once: :meth:`block` starts, runs and draws.
+    """One fit's steps and draws, each compiled once: :meth:`block` starts and runs, :meth:`draws` draws.
 
     NumPyro's guides set themselves up on their first call, eagerly, one operation
     (and one compilation) at a time: about 500 compilations for the library GMM,
     most of a minute on a busy 2-core machine. Here the guide and the SVI are built
-    and set up inside the one compiled function, so the setup is traced, not run
-    op by op, and its compiled code is shared by the first block, the later blocks
-    and the draws.
+    and set up inside each compiled function, so the setup is traced, not run op by
+    op (on the masked model, :func:`_masked`, it computes nothing).
+
+    Compilation, not the steps, is most of a fit's time (measured on 2 cores: the
+    100 steps of a block take about 0.25 s at batches of 10 000 rows; compiling the
+    block took 15 CPU s), and XLA compiles every random draw into its own threefry
+    code (eight Normal draws: about 3 CPU s). So the mean-field Gaussian guide is
+    ``AutoDiagonalNormal``, one Gaussian over all unconstrained coordinates (the same
+    family as ``AutoNormal``, which draws every site separately), the keys are
+    derived inside the compiled functions, and the draws are a small function of
+    their own.
     """
 
     model: Callable[..., Any]
@@ -309,10 +335,11 @@ class _Engine:
     deterministic: tuple[str, ...]
 
     def guide(self) -> AutoGuide:
+        """The guide, on the model with every log-density masked out (:func:`_masked`)."""
         init = {} if self.init_values is None else {"init_loc_fn": init_to_value(values=dict(self.init_values))}
         if self.guide_kind == "normal":
-            return AutoNormal(self.model, init_scale=initial_scale(self.num_rows), **init)
-        return AutoDelta(self.model, **init)
+            return AutoDiagonalNormal(_masked(self.model), init_scale=initial_scale(self.num_rows), **init)
+        return AutoDelta(_masked(self.model), **init)
 
     def svi(self, key, arrays, rate_factor=1.0) -> tuple[SVI, AutoGuide, Any]:
         """A fresh SVI (Adam at ``learning_rate · rate_factor``) set up on a batch drawn with ``key``, and its
@@ -330,43 +357,51 @@ class _Engine:
     def initial_state(self, key, arrays):
         return self.svi(key, arrays)[2]
 
-    def block(self, state, key, arrays, steps, first, draw, averaged, rate_factor):
-        """From ``state`` (the initial state when ``first``), ``steps`` ≤ ``block_steps`` Adam steps, each on a
-        fresh batch. Returns the state after them, each step's loss (NaN past ``steps``), the mean of the
-        unconstrained parameters over these steps, and when ``draw`` the guide's constrained parameters at
-        ``averaged`` (unconstrained) with ``num_draws`` draws from the guide there (zeros otherwise)."""
-        setup_key, step_key, draw_key = jax.random.split(key, 3)
-        svi, guide, initial = self.svi(setup_key, arrays, rate_factor)
+    def block(self, state, key, index, arrays, steps, first, rate_factor):
+        """Block ``index`` (its key: ``key`` folded with it): from ``state`` (the initial state when ``first``),
+        ``steps`` ≤ ``block_steps`` Adam steps, each on a fresh batch. Returns the state after them, each step's
+        loss (NaN past ``steps``) and the mean of the unconstrained parameters over these steps."""
+        setup_key, step_key = jax.random.split(jax.random.fold_in(key, index))
+        svi, _, initial = self.svi(setup_key, arrays, rate_factor)
         state = jax.tree.map(lambda start, current: jnp.where(first, start, current), initial, state)
-        keys = jax.random.split(step_key, self.block_steps)
 
         def step(i, carry):
             state, losses, total = carry
-            state, loss = svi.stable_update(state, **self.static, **self.batch(keys[i], arrays))
+            state, loss = svi.stable_update(state, **self.static, **self.batch(jax.random.fold_in(step_key, i), arrays))
             total = jax.tree.map(jnp.add, total, svi.optim.get_params(state.optim_state))
             return state, losses.at[i].set(loss), total
 
         losses = jnp.full(self.block_steps, jnp.nan, dtype=jnp.result_type(float))
         total = jax.tree.map(jnp.zeros_like, svi.optim.get_params(state.optim_state))
         state, losses, total = jax.lax.fori_loop(0, steps, step, (state, losses, total))
-        mean = jax.tree.map(lambda t: t / jnp.maximum(steps, 1), total)
+        return state, losses, jax.tree.map(lambda t: t / jnp.maximum(steps, 1), total)
 
-        def draws(averaged):
-            params = svi.constrain_fn(averaged)
-            kwargs = {**self.static, **arrays}
-            samples = guide.sample_posterior(draw_key, params, sample_shape=(self.num_draws,), **kwargs)
-            missing = [name for name in self.deterministic if name not in samples]
-            if missing:  # AutoNormal draws the latent sites only
-                latent = {name: value for name, value in samples.items() if name not in self.deterministic}
-                predictive = Predictive(self.model, posterior_samples=latent, return_sites=missing)
-                samples = {**samples, **predictive(draw_key, **kwargs)}
+    def draws(self, key, noise, arrays, averaged):
+        """The guide's constrained parameters at ``averaged`` (unconstrained), per site, and ``num_draws`` draws
+        from the guide there (latent and deterministic sites).
+
+        ``noise``: for the mean-field guide, ``num_draws`` × coordinates standard Normal
+        numbers drawn on the host (XLA compiles every random draw into code of its own:
+        drawing here cost 1 CPU s of compilation, as much as the rest of this function);
+        None for the point guide.
+        """
+        svi, guide, _ = self.svi(key, arrays)
+        params = svi.constrain_fn(averaged)
+        kwargs = {**self.static, **arrays}
+        if isinstance(guide, AutoDiagonalNormal):
+            latent = params["auto_loc"] + params["auto_scale"] * noise
+            # vectorised (sample_posterior maps over the draws one at a time)
+            samples = jax.vmap(lambda z: guide._unpack_and_constrain(z, params))(latent)
+            loc, scale = guide._unpack_latent(params["auto_loc"]), guide._unpack_latent(params["auto_scale"])
+            params = {**{f"{n}_auto_loc": v for n, v in loc.items()}, **{f"{n}_auto_scale": v for n, v in scale.items()}}
             return params, samples
-
-        shapes = jax.eval_shape(draws, averaged)
-        nothing = lambda averaged: jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)  # noqa: E731
-        params, samples = jax.lax.cond(draw, draws, nothing, averaged)
-        return state, losses, mean, params, samples
-
+        samples = guide.sample_posterior(key, params, sample_shape=(self.num_draws,), **kwargs)
+        missing = [name for name in self.deterministic if name not in samples]
+        if missing:  # AutoDelta draws the latent sites only
+            latent = {name: value for name, value in samples.items() if name not in self.deterministic}
+            predictive = Predictive(self.model, posterior_samples=latent, return_sites=missing)
+            samples = {**samples, **predictive(key, **kwargs)}
+        return params, samples
 
 def _weighted_mean(blocks: Sequence[tuple[int, Any]]) -> Any:
     """The mean of block means ``[(steps, pytree), ...]`` weighted by their steps (on the host: nothing to compile)."""
@@ -398,7 +433,7 @@ def fit_vi(
     are the data points; the model must observe them row by row. ``batch_size``
     rows (all N when fewer) are drawn with replacement at every step, and the
     observed sites' log-likelihood is scaled by N / B. ``guide``: ``"normal"``
-    (AutoNormal, scales starting at :func:`initial_scale`) or ``"delta"``
+    (AutoDiagonalNormal, scales starting at :func:`initial_scale`) or ``"delta"``
     (AutoDelta, MAP). ``init_values``: where the guide's locations start
     (``{site: value}``, constrained; other sites start at NumPyro's default), e.g. a
     k-means solution.
@@ -417,7 +452,7 @@ def fit_vi(
     kwargs = match_arguments(model, model_kwargs)
     data_names, num_rows = _data_arguments(data_argument, kwargs)
     if guide not in GUIDES:
-        raise ValueError(f"guide must be one of {GUIDES} ('normal': AutoNormal, 'delta': AutoDelta), got {guide!r}")
+        raise ValueError(f"guide must be one of {GUIDES} ('normal': AutoDiagonalNormal, 'delta': AutoDelta), got {guide!r}")
     batch = min(as_int(batch_size, "batch_size", minimum=1), num_rows)
     steps_cap = as_int(max_steps, "max_steps", minimum=1)
     every = as_int(check_every, "check_every", minimum=1)
@@ -441,17 +476,16 @@ def fit_vi(
                          tuple(n for n, site in sites.items() if site.kind == "deterministic"))
         key = jax.random.PRNGKey(seed)
         block = jax.jit(engine.block)
-        state = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(engine.initial_state, key, arrays))
-        averaged = Adam(rate).get_params(state.optim_state)
-        trace, is_converged = _Trace(), False
+        # NumPy's zeros: jnp.zeros would compile once per shape.
+        state = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), jax.eval_shape(engine.initial_state, key, arrays))
+        trace, is_converged, index = _Trace(), False, 0
         from tqdm.auto import tqdm
 
         with tqdm(total=steps_cap, disable=not progress_bar, unit="step", desc="VI") as bar:
             while trace.steps < steps_cap and not is_converged:
                 steps = min(every, steps_cap - trace.steps)
-                key, block_key = jax.random.split(key)
-                state, block_losses, mean, _, _ = block(state, block_key, arrays, steps, trace.steps == 0, False,
-                                                        averaged, 1.0)
+                state, block_losses, mean = block(state, key, index, arrays, steps, index == 0, 1.0)
+                index += 1
                 trace.add(block_losses, steps, rate)
                 bar.update(steps)
                 bar.set_postfix(loss=f"{trace.losses[-1]:.6g}", refresh=False)
@@ -459,12 +493,14 @@ def fit_vi(
             bar.set_description("VI (polishing)")
             polished = []
             for _ in range(PATIENCE):
-                key, block_key = jax.random.split(key)
-                state, block_losses, mean, _, _ = block(state, block_key, arrays, every, False, False, averaged,
-                                                        POLISH)
+                state, block_losses, mean = block(state, key, index, arrays, every, False, POLISH)
+                index += 1
                 trace.add(block_losses, every, rate * POLISH)
                 polished.append((every, mean))
-        _, _, _, params, samples = block(state, key, arrays, 0, False, True, _weighted_mean(polished), 1.0)
+        averaged = _weighted_mean(polished)
+        noise = None if "auto_loc" not in averaged else np.random.default_rng(seed).standard_normal(
+            (draws, averaged["auto_loc"].shape[-1])).astype(averaged["auto_loc"].dtype)
+        params, samples = jax.jit(engine.draws)(key, noise, arrays, averaged)
         samples = {k: np.asarray(v)[None] for k, v in samples.items()}
     if not is_converged:
         warnings.warn(f"VI did not converge within max_steps={steps_cap}: the loss still fell by more than "

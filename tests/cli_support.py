@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -101,15 +102,24 @@ class StandInLoo:
 class StandInFit:
     """What m.gmm returns, with memberships from the nearest of K fixed points."""
 
-    def __init__(self, data, K, ks=None, fail_in_plot=False, r_hat=1.2):
+    def __init__(self, data, K, ks=None, fail_in_plot=False, r_hat=1.2, method="nuts"):
         self.K, self.data, self.fail_in_plot = (min(2, len(data)) if K == "auto" else K), np.asarray(data), fail_in_plot
         self.selection = StandInSelection(ks, self.K) if K == "auto" else None
         self.diagnostics = {"max_r_hat": r_hat, "min_ess_bulk": 50.0, "divergences": 3, "seconds": 0.5,
                             "chain_method": "parallel"}
+        self.method = method
+        if method == "vi":  # the keys of MixtureFit.diagnostics for a variational fit
+            self.diagnostics = {"method": "vi", "guide": "normal", "converged": True, "num_steps": 600,
+                                "max_r_hat": float("nan"), "min_ess_bulk": float("nan"), "divergences": 0,
+                                "seconds": 0.5, "chain_method": None, "num_chains": 1}
+            self.posterior = SimpleNamespace(variational=SimpleNamespace(num_draws=1000))
 
     def summary(self, **options):
-        return pd.DataFrame({"mean": np.arange(self.K, dtype=float), "r_hat": 1.0},
-                            index=[f"weights[{k}]" for k in range(self.K)])
+        table = pd.DataFrame({"mean": np.arange(self.K, dtype=float), "r_hat": 1.0 if self.method == "nuts" else np.nan},
+                             index=[f"weights[{k}]" for k in range(self.K)])
+        if self.method == "vi":
+            table.attrs["note"] = "variational fit: the approximation understates the uncertainty; r̂ and ESS empty"
+        return table
 
     def predict_proba(self):
         distance = np.abs(self.data[:, :1] - np.arange(self.K)[None] * 4.0)
@@ -166,10 +176,11 @@ class StandInWorkspace:
             self.during_fit()
         if self.fail_with is not None:
             raise self.fail_with
+        method = options.get("method", "nuts")
         if on_fit is not None:
             for index, k in enumerate(ks if K == "auto" else [K], start=1):
-                on_fit(k, StandInFit(data, k, r_hat=self.r_hat), index, len(ks) if K == "auto" else 1)
-        return StandInFit(data, K, ks, self.fail_in_plot, self.r_hat)
+                on_fit(k, StandInFit(data, k, r_hat=self.r_hat, method=method), index, len(ks) if K == "auto" else 1)
+        return StandInFit(data, K, ks, self.fail_in_plot, self.r_hat, method)
 
 
 def no_fit_allowed(**options):

@@ -26,9 +26,10 @@ from . import many_machines
 from .console import Console
 from .errors import CommandError
 from .interrupts import RunState
-from .options import add_output_options, add_sampler_options, add_save_option, k_option, positive_int, separator_option
+from .options import (NUTS_ONLY, add_method_option, add_output_options, add_sampler_options, add_save_option,
+                      given_options, k_option, positive_int, separator_option)
 from .publish import Publication, file_target, folder_target
-from .report import count, diagnostics_line, print_table, r_hat_warning
+from .report import ascii_note, count, diagnostics_line, print_table, r_hat_warning, vi_diagnostics_line
 from .workspace import open_workspace
 
 __all__ = ["register", "run", "memberships_table", "GMM_FILES", "SELECTION_FILES", "CRITERIA"]
@@ -51,7 +52,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=k_option, default="auto", metavar="K|auto",
                         help="number of components, or 'auto' to choose it from 1..KMAX (default auto)")
     parser.add_argument("--kmax", type=positive_int, default=10, help="largest K tried by --k auto (default 10)")
-    parser.add_argument("--criterion", choices=CRITERIA, default="loo", help="how --k auto chooses K (default loo)")
+    parser.add_argument("--criterion", choices=CRITERIA, default=None,
+                        help="how --k auto chooses K (default loo; bic with --method vi, whose draws understate the "
+                             "spread that loo and waic penalise)")
     parser.add_argument("--columns", default=None,
                         help="comma-separated column names (or 0-based positions) to use; default: all columns")
     parser.add_argument("--sep", type=separator_option, default=",",
@@ -62,6 +65,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                         help="the file has no header line: every line is data, columns are named x1, x2, ...")
     add_output_options(parser, "folder for the output files (default: ./gmm-<name of the data file>)", None)
     add_save_option(parser)
+    add_method_option(parser)
     add_sampler_options(parser)
     many_machines.add_options(parser)
     parser.set_defaults(run=run)
@@ -84,7 +88,11 @@ class Components:
 
 def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
     """The ``gmm`` command; returns the exit status (raises :class:`CommandError` for the user's mistakes)."""
+    _check_method(args, console)
     if many_machines.requested(args):
+        if args.method == "vi":
+            raise CommandError("--method vi runs in one process: leave out --coordinator, --num-processes, "
+                               "--process-id and --distributed (or use --method nuts)")
         return many_machines.run(args, console, state)
     data: Path = args.data
     out = args.out if args.out is not None else Path(f"gmm-{data.stem}")
@@ -99,7 +107,7 @@ def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
         files = stack.enter_context(Publication(target, state, overwrite=args.overwrite, inputs=[data],
                                                 command=f"bayesforge gmm {data}"))
         saving = save_publication(args, state, data, stack)  # after --out exists: --save may point into it
-        m = open_workspace(args.platform, args.chains)
+        m = open_workspace(args.platform, args.chains if args.method == "nuts" else 1)  # VI: one device
         console.say(m.devices.describe())
         fit, summary = _fit_and_report(m, table, components, args, console)
         _write_outputs(fit, summary, num_rows, files.staging, components.auto)
@@ -135,6 +143,22 @@ def report_written(written: list[str], console: Console) -> None:
         if path.endswith(tuple("." + suffix for suffix in SAVE_SUFFIXES)):
             note = " (the fit: bayesforge.load() in Python, bf_load() in R)"
         console.say(f"wrote {path}{note}")
+
+
+def _check_method(args: argparse.Namespace, console: Console) -> None:
+    """Refuse NUTS-only options with ``--method vi``; fill in the default ``--criterion`` of the method."""
+    if args.method == "vi":
+        given = [name for name in NUTS_ONLY if name in given_options(args)]
+        if given:
+            raise CommandError(f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to NUTS only "
+                               "(--method nuts); --method vi fits by variational inference: leave "
+                               f"{'it' if len(given) == 1 else 'them'} out")
+    if args.criterion is None:
+        args.criterion = "bic" if args.method == "vi" else "loo"
+    elif args.method == "vi" and args.criterion != "bic" and args.k == "auto":
+        console.warning(f"--criterion {args.criterion} with --method vi: elpd_{args.criterion} from draws of an "
+                        "approximation that understates the uncertainty can favour too large a K; bic is the "
+                        "default for --method vi")
 
 
 def _read_table(path: Path, args: argparse.Namespace):
@@ -174,33 +198,49 @@ def _progress_line(console: Console, criterion: str) -> Callable[[int, Any, int,
         else:
             result = fit.loo() if criterion == "loo" else fit.waic()
             score = f"elpd_{criterion} {float(getattr(result, f'elpd_{criterion}')):.1f} (se {float(result.se):.1f})"
-        console.progress(f"K={k} ({index}/{total}): {diagnostics['seconds']:.0f} s, max r_hat "
-                         f"{diagnostics['max_r_hat']:.2f}, {count(int(diagnostics['divergences']), 'divergence')}, "
-                         f"{score}")
+        if diagnostics.get("method") == "vi":
+            how = (f"VI {count(int(diagnostics['num_steps']), 'step')}, "
+                   f"{'converged' if diagnostics['converged'] else 'not converged'}")
+        else:
+            how = (f"max r_hat {diagnostics['max_r_hat']:.2f}, "
+                   f"{count(int(diagnostics['divergences']), 'divergence')}")
+        console.progress(f"K={k} ({index}/{total}): {diagnostics['seconds']:.0f} s, {how}, {score}")
 
     return report
 
 
 def _fit_and_report(m: Any, table: Any, components: Components, args: argparse.Namespace, console: Console):
     """Fit, print the K table (auto), K, the summary and the diagnostics; returns (fit, summary)."""
-    console.progress(f"fitting {components.describe(args.criterion)}: {args.chains} chains x "
-                     f"{args.warmup}+{args.samples} draws")
     options: dict[str, Any] = {"ks": components.ks, "criterion": args.criterion} if components.auto else {}
+    if args.method == "vi":
+        console.progress(f"fitting {components.describe(args.criterion)}: variational inference (minibatch VI "
+                         "from the k-means start)")
+        if "--samples" in given_options(args):
+            options["num_samples"] = args.samples  # draws from the fitted approximation
+        options["method"] = "vi"
+    else:
+        console.progress(f"fitting {components.describe(args.criterion)}: {args.chains} chains x "
+                         f"{args.warmup}+{args.samples} draws")
+        options.update(num_warmup=args.warmup, num_samples=args.samples, num_chains=args.chains)
     if components.auto and not console.quiet:
         options["on_fit"] = _progress_line(console, args.criterion)
     started = time.perf_counter()
     try:
-        fit = m.gmm(table, K=components.k, num_warmup=args.warmup, num_samples=args.samples,
-                    num_chains=args.chains, seed=args.seed, progress_bar=console.progress_bar, **options)
+        fit = m.gmm(table, K=components.k, seed=args.seed, progress_bar=console.progress_bar, **options)
     except ValueError as error:
         raise CommandError(f"cannot fit the mixture: {error}") from None
     if components.auto:
-        _report_selection(fit.selection, console)
+        _report_selection(fit.selection, console, args.method)
         console.say(f"all fits took {time.perf_counter() - started:.1f} s")
     else:
         console.say(f"K={fit.K}")
     summary = fit.summary(round_to="none")  # full precision in the file; printed to 4 digits
     print_table(summary, console)
+    if args.method == "vi":
+        if summary.attrs.get("note"):
+            console.say(f"note: {ascii_note(summary.attrs['note'])}")
+        console.say(vi_diagnostics_line(fit.diagnostics, fit.posterior.variational.num_draws))
+        return fit, summary
     console.say(diagnostics_line(fit.diagnostics, args.chains, args.warmup, args.samples))
     warning = r_hat_warning(int(fit.K), fit.diagnostics)
     if warning:
@@ -215,8 +255,9 @@ def _selection_rule(criterion: str) -> str:
             "from the best, or less than 4 below it")
 
 
-def _report_selection(selection: Any, console: Console) -> None:
-    wanted = ["elpd_loo", "se_loo", "elpd_waic", "se_waic", "bic", "max_r_hat", "divergences", "status"]
+def _report_selection(selection: Any, console: Console, method: str = "nuts") -> None:
+    chains = ["max_r_hat", "divergences"] if method == "nuts" else []  # a VI fit has no chains: its status says
+    wanted = ["elpd_loo", "se_loo", "elpd_waic", "se_waic", "bic", *chains, "status"]
     table = selection.table
     print_table(table[[column for column in wanted if column in table.columns]], console, "K")
     console.say(f"K={selection.selected_k} chosen by {selection.criterion} ({_selection_rule(selection.criterion)})")
