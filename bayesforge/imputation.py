@@ -183,6 +183,38 @@ def _incomplete_patterns(points: np.ndarray) -> tuple[list[tuple[int, ...]], lis
     return [o for o, _ in chosen], [r for _, r in chosen]
 
 
-def conditional_means(draws: Any, X: Any) -> np.ndarray:
-    """``X`` with each missing cell (NaN) at its posterior mean given the row's observed values (no intervals)."""
-    return impute(draws, X, prob=None).mean
+def conditional_means(draws: Any, X: Any, components: Any = None) -> np.ndarray:
+    """``X`` with each missing cell (NaN) at its posterior mean given the row's observed values (no intervals).
+
+    ``components`` (N,): instead, each row's missing cells at their mean *within* that
+    component (its conditional normal's mean, averaged over the draws): where a figure
+    puts a row it colours by its most probable component, inside that cluster rather
+    than between the clusters an ambiguous row could belong to.
+
+    >>> from bayesforge.mixture import MixtureDraws
+    >>> draws = MixtureDraws("obs", np.full((1, 2), 0.5), np.array([[[0.0, 0.0], [0.0, 10.0]]]),
+    ...                      np.tile(np.eye(2), (1, 2, 1, 1)))
+    >>> x = np.array([[0.0, np.nan]])                   # x1 = 0 fits both components equally
+    >>> conditional_means(draws, x).tolist(), conditional_means(draws, x, components=[1]).tolist()
+    ([[0.0, 5.0]], [[0.0, 10.0]])
+    """
+    if components is None:
+        return impute(draws, X, prob=None).mean
+    points = np.array(X, dtype=float)
+    chosen = np.asarray(components, dtype=int)
+    if chosen.shape != points.shape[:1]:
+        raise ValueError(f"components must give one component per row of X ({points.shape[0]}), got shape {chosen.shape}")
+    means = np.asarray(draws.means, dtype=float)
+    covariances = np.asarray(draws.covariances, dtype=float)
+    log_weights = np.zeros(np.shape(draws.weights))
+    s, k, _ = means.shape
+    for observed, rows in zip(*_incomplete_patterns(points)):
+        absent = [j for j in range(points.shape[1]) if j not in observed]
+        terms = _pattern_terms(means, covariances, log_weights, list(observed), absent)
+        size = max(1, BATCH_ELEMENTS // (s * k * max(len(observed), len(absent))))
+        for start in range(0, len(rows), size):
+            part = rows[start:start + size]
+            _, conditional = _batch(points[np.ix_(part, observed)], terms)  # S×B×K×d_m
+            own = conditional[:, np.arange(len(part)), chosen[part]]  # S×B×d_m
+            points[np.ix_(part, absent)] = own.mean(axis=0)
+    return points

@@ -118,11 +118,11 @@ def plot_mixture(X: Any, draws: MixtureDraws, probabilities: np.ndarray, path: A
     * D > 6: the ``dims`` figure in the plane of the first two principal components
       of ``X``, the axes saying how much of the variance each explains.
 
-    Rows of ``X`` with missing cells (NaN; a row needs one observed value) are placed at
-    the posterior mean of what is missing given what they have
-    (:func:`bayesforge.imputation.conditional_means`) and drawn as hollow rings in every
-    panel where a plotted value is missing, with a legend (the pair grid's key) saying
-    how many; the histograms count observed values only.
+    Rows of ``X`` with missing cells (NaN; a row needs one observed value) are placed with
+    each missing value at its mean within the row's most probable component, given what
+    the row has (:func:`bayesforge.imputation.conditional_means`), and drawn as hollow
+    rings in every panel where a plotted value is missing, with a legend (the pair grid's
+    key) saying how many; the histograms count observed values only.
 
     Axes are named by ``feature_names`` (one per column; default ``x1``, ``x2``, ...).
     Components whose posterior mean weight is below ``negligible_weight`` are
@@ -154,7 +154,7 @@ def plot_mixture(X: Any, draws: MixtureDraws, probabilities: np.ndarray, path: A
     if missing.any():
         from ..imputation import conditional_means
 
-        data = conditional_means(draws, data)
+        data = conditional_means(draws, data, components=probabilities.argmax(axis=1))
     else:
         missing = None
     pair = _checked_dims(dims, dimension)

@@ -31,9 +31,9 @@ def pair_grid_figure(data: np.ndarray, draws: MixtureDraws, memberships: Members
                      negligible_weight: float = NEGLIGIBLE_WEIGHT, missing: np.ndarray | None = None) -> Figure:
     """The pair grid of ``data`` (N×D, 3 ≤ D) with columns called ``names``.
 
-    ``missing`` (N×D booleans): cells that were missing, filled in ``data`` at their posterior
-    mean: a panel draws the rows missing one of its two values hollow, a histogram counts
-    only the observed values, and the key says how many rows are incomplete.
+    ``missing`` (N×D booleans): cells that were missing, filled in ``data``: a panel draws
+    the rows missing one of its two values hollow, a histogram counts only the observed
+    values, and the key says how many rows are incomplete.
     """
     dimension = data.shape[1]
     figure = Figure(figsize=(_PANEL_INCHES * dimension, _PANEL_INCHES * dimension), layout="constrained")
@@ -98,8 +98,8 @@ def _draw_key(axes: Axes, memberships: Memberships, negligible_weight: float, in
     if incomplete:
         handles.append(Line2D([], [], marker="o", markersize=5, markerfacecolor="none",
                               markeredgecolor=memberships.colours[0], linestyle="none",
-                              label=f"hollow: {incomplete} incomplete row{'s' if incomplete != 1 else ''} (a value of "
-                                    "the panel missing, shown at its posterior mean)"))
+                              label=f"hollow: {incomplete} incomplete row{'s' if incomplete != 1 else ''} (a missing "
+                                    "value drawn at its mean in the row's cluster)"))
     columns = int(np.ceil(len(handles) / _MAX_KEY_ROWS))
     axes.legend(handles=handles, loc="upper left", ncols=columns, fontsize=8, frameon=False, title="key",
                 title_fontsize=9, alignment="left")

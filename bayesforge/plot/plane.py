@@ -59,8 +59,8 @@ class PlaneView:
     xlabel: str
     ylabel: str
     description: str  # what the plane is, for a title: "" for the data's own two columns
-    #: N booleans: rows missing a coordinate of this plane (NaN in the data), placed at the posterior mean of
-    #: what is missing and drawn hollow; None when no row is.
+    #: N booleans: rows missing a coordinate of this plane (NaN in the data), their missing value filled in
+    #: (at its mean in the row's cluster) and drawn hollow; None when no row is.
     incomplete: np.ndarray | None = None
 
     @property
@@ -144,11 +144,11 @@ def draw_components(axes: Axes, view: PlaneView, memberships: Memberships, label
 def incomplete_label(count: int) -> str:
     """The legend's words for the hollow points.
 
-    >>> incomplete_label(3)
-    'hollow: 3 incomplete rows (a plotted value missing, shown at its posterior mean)'
+    >>> print(incomplete_label(3))
+    hollow: 3 incomplete rows (a missing value drawn at its mean in the row's cluster)
     """
     rows = "row" if count == 1 else "rows"
-    return f"hollow: {count} incomplete {rows} (a plotted value missing, shown at its posterior mean)"
+    return f"hollow: {count} incomplete {rows} (a missing value drawn at its mean in the row's cluster)"
 
 
 def draw_mean_marker(axes: Axes, k: int, mean: np.ndarray, faint: bool) -> None:
