@@ -65,7 +65,7 @@ class Imputation:
     feature_names: tuple[str, ...]
 
     def cells(self) -> pd.DataFrame:
-        """One row per missing cell: ``row`` (numbered from 0), ``column`` (its name), ``mean``, ``sd``, ``lower``, ``upper``."""
+        """One row per missing cell: ``row`` (from 0), ``column`` (its name), ``mean``, ``sd``, ``lower``, ``upper``."""
         rows, columns = np.nonzero(self.missing)
         return pd.DataFrame({"row": rows, "column": [self.feature_names[j] for j in columns],
                              "mean": self.mean[rows, columns], "sd": self.sd[rows, columns],
@@ -111,7 +111,7 @@ def _batch(points_o: np.ndarray, terms):
 
 def _quantiles(targets: np.ndarray, weights: np.ndarray, centres: np.ndarray, scales: np.ndarray,
                low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Where the mixture Σ_i weights_i N(centres_i, scales_i²) (per cell: last axis the S·K terms) has CDF ``targets``."""
+    """Where the mixture Σ_i weights_i N(centres_i, scales_i²) (per cell; last axis: S·K terms) has CDF ``targets``."""
     for _ in range(BISECTION_STEPS):
         middle = 0.5 * (low + high)
         below = (weights * ndtr((middle[:, None] - centres) / scales)).sum(axis=-1) < targets
@@ -203,7 +203,8 @@ def conditional_means(draws: Any, X: Any, components: Any = None) -> np.ndarray:
     points = np.array(X, dtype=float)
     chosen = np.asarray(components, dtype=int)
     if chosen.shape != points.shape[:1]:
-        raise ValueError(f"components must give one component per row of X ({points.shape[0]}), got shape {chosen.shape}")
+        raise ValueError(f"components must give one component per row of X ({points.shape[0]}), got shape "
+                         f"{chosen.shape}")
     means = np.asarray(draws.means, dtype=float)
     covariances = np.asarray(draws.covariances, dtype=float)
     log_weights = np.zeros(np.shape(draws.weights))

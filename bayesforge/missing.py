@@ -68,7 +68,8 @@ def check_observed_rows(matrix: np.ndarray, name: str = "data") -> None:
     empty = np.flatnonzero(np.isnan(matrix).all(axis=1))
     if len(empty):
         noun = "row" if len(empty) == 1 else "rows"
-        raise ValueError(f"{name}: {noun} {describe_rows(empty)} (numbered from 0) {'has' if len(empty) == 1 else 'have'} "
+        verb = "has" if len(empty) == 1 else "have"
+        raise ValueError(f"{name}: {noun} {describe_rows(empty)} (numbered from 0) {verb} "
                          "every value missing (NaN): such a row says nothing about the clusters; drop it")
 
 

@@ -282,7 +282,8 @@ def incomplete_parts(draws: MixtureDraws, X: Any):
     if points.ndim != 2 or not np.isnan(points).any():
         return None
     if points.shape[1] != draws.means.shape[-1]:
-        raise ValueError(f"X must be an N×{draws.means.shape[-1]} array (the mixture's dimension), got shape {points.shape}")
+        raise ValueError(f"X must be an N×{draws.means.shape[-1]} array (the mixture's dimension), got shape "
+                         f"{points.shape}")
     check_observed_rows(points, "X")
     patterns = Missingness.of(points)
     return [(rows, marginal_draws(draws, columns), points[np.ix_(rows, columns)])

@@ -26,7 +26,8 @@ from . import many_machines
 from .console import Console
 from .errors import CommandError
 from .interrupts import RunState
-from .options import (NUTS_ONLY, add_method_option, add_output_options, add_sampler_options, add_save_option,
+from .options import (NUTS_ONLY, add_method_option, add_missing_option, add_output_options, add_sampler_options,
+                      add_save_option,
                       given_options, k_option, positive_int, separator_option)
 from .publish import Publication, file_target, folder_target
 from .report import ascii_note, count, diagnostics_line, print_table, r_hat_warning, vi_diagnostics_line
@@ -63,6 +64,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                         help="decimal mark of the numbers (default '.'; ',' needs another --sep)")
     parser.add_argument("--no-header", dest="header", action="store_false",
                         help="the file has no header line: every line is data, columns are named x1, x2, ...")
+    add_missing_option(parser)
+    parser.add_argument("--weights", default=None, metavar="COLUMN",
+                        help="column (name or 0-based position) of row weights: row i's log-likelihood counts w_i "
+                             "times (integer weights = repeated rows; 0 leaves a row out of the fit, not out of "
+                             "memberships.csv). Taken out of the features. Survey weights: rescale them to sum to "
+                             "the number of rows, or the posterior is far too narrow")
     add_output_options(parser, "folder for the output files (default: ./gmm-<name of the data file>)", None)
     add_save_option(parser)
     add_method_option(parser)
@@ -93,14 +100,23 @@ def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
         if args.method == "vi":
             raise CommandError("--method vi runs in one process: leave out --coordinator, --num-processes, "
                                "--process-id and --distributed (or use --method nuts)")
+        if args.weights is not None:
+            raise CommandError("--weights runs in one process: leave out --coordinator, --num-processes, "
+                               "--process-id and --distributed")
+        if args.missing != "error":
+            raise CommandError("--missing marginalize runs in one process: leave out --coordinator, "
+                               "--num-processes, --process-id and --distributed")
         return many_machines.run(args, console, state)
     data: Path = args.data
     out = args.out if args.out is not None else Path(f"gmm-{data.stem}")
     state.target = str(out)  # for "interrupted; nothing was written to <out>"
+    weights = _read_weights(data, args)  # --weights COLUMN, checked before the features are read
     table = _read_table(data, args)
+    table = _without_weights(table, weights, args, console)
     num_rows, num_columns = table.shape
     console.say(f"data: {data} ({count(num_rows, 'row')} x {count(num_columns, 'column')}: "
                 f"{', '.join(map(str, table.columns))})")
+    _report_missing(table, console)
     components = _components(args.k, args.kmax, num_rows, data, console)
     target = folder_target(out, GMM_FILES + (SELECTION_FILES if components.auto else ()))
     with contextlib.ExitStack() as stack:
@@ -168,9 +184,55 @@ def _read_table(path: Path, args: argparse.Namespace):
         raise CommandError(f"--decimal '{args.decimal}' is also the separator: with decimal commas pass another "
                            "--sep, e.g. --sep ';'")
     try:
-        return read_numeric_csv(path, args.columns, sep=args.sep, decimal=args.decimal, header=args.header)
+        return read_numeric_csv(path, args.columns, sep=args.sep, decimal=args.decimal, header=args.header,
+                                missing=args.missing == "marginalize")
     except ValueError as error:
         raise CommandError(str(error)) from None
+
+
+def _report_missing(table: Any, console: Console) -> None:
+    """With ``--missing marginalize``: how many cells and rows are missing (nothing when none are)."""
+    missing = table.isna().to_numpy()
+    if missing.any():
+        console.say(f"missing: {count(int(missing.sum()), 'cell')} in {count(int(missing.any(axis=1).sum()), 'row')} "
+                    "(--missing marginalize: each such row is fitted on the values it has)")
+
+
+def _read_weights(path: Path, args: argparse.Namespace):
+    """``--weights COLUMN``: that column as a float Series, checked (≥ 0, finite, not all 0); None without it."""
+    from bayesforge.models.weights import check_sample_weight
+    from bayesforge.tabular import read_numeric_csv
+
+    if args.weights is None or args.decimal == args.sep:  # the latter: _read_table says what is wrong
+        return None
+    try:
+        column = read_numeric_csv(path, [args.weights], sep=args.sep, decimal=args.decimal, header=args.header)
+    except ValueError as error:
+        raise CommandError(f"--weights {args.weights}: {error}") from None
+    weights = column.iloc[:, 0]
+    try:
+        check_sample_weight(weights.to_numpy(), len(weights))
+    except ValueError as error:
+        message = str(error).replace("sample_weight", f"column {weights.name!r}")
+        raise CommandError(f"--weights {args.weights}: {message} (rows numbered from 0)") from None
+    return weights
+
+
+def _without_weights(table: Any, weights: Any, args: argparse.Namespace, console: Console):
+    """The features: ``table`` without the weights column; the weights (or None) go to ``args.sample_weight``."""
+    args.sample_weight = None
+    if weights is None:
+        return table
+    features = table.drop(columns=[weights.name], errors="ignore")
+    if features.shape[1] == 0:
+        raise CommandError(f"--weights {args.weights}: column {weights.name!r} is the only column read; there are no "
+                           "features left to cluster (name them with --columns)")
+    values = weights.to_numpy(dtype=float)
+    args.sample_weight = values
+    zero = int((values == 0).sum())
+    zeros = f", {count(zero, 'row')} of weight 0" if zero else ""
+    console.say(f"weights: column {weights.name!r} (total {values.sum():.6g}{zeros}; taken out of the features)")
+    return features
 
 
 def _components(k: int | str, kmax: int, num_rows: int, path: Path, console: Console) -> Components:
@@ -222,6 +284,10 @@ def _fit_and_report(m: Any, table: Any, components: Components, args: argparse.N
         console.progress(f"fitting {components.describe(args.criterion)}: {args.chains} chains x "
                          f"{args.warmup}+{args.samples} draws")
         options.update(num_warmup=args.warmup, num_samples=args.samples, num_chains=args.chains)
+    if getattr(args, "sample_weight", None) is not None:
+        options["sample_weight"] = args.sample_weight
+    if args.missing != "error":
+        options["missing"] = args.missing
     if components.auto and not console.quiet:
         options["on_fit"] = _progress_line(console, args.criterion)
     started = time.perf_counter()

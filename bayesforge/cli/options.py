@@ -5,7 +5,8 @@ import argparse
 from pathlib import Path
 
 __all__ = ["positive_int", "k_option", "seed_option", "separator_option", "add_common_options",
-           "add_sampler_options", "add_method_option", "add_output_options", "add_save_option", "given_options",
+           "add_sampler_options", "add_method_option", "add_output_options", "add_save_option",
+           "add_missing_option", "given_options",
            "SEED_LIMIT", "PLATFORMS", "METHODS", "NUTS_ONLY"]
 
 #: Seeds are 0 .. 2**32 − 1 (what ``jax.random.PRNGKey`` takes without overflowing, on every platform).
@@ -117,3 +118,11 @@ def add_output_options(parser: argparse.ArgumentParser, out_help: str, default: 
     parser.add_argument("--overwrite", action="store_true",
                         help="replace output files left by an earlier run (only the files this run writes; "
                              "nothing else is touched)")
+
+
+def add_missing_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--missing", choices=("error", "marginalize"), default="error",
+        help="what an empty cell (or NA, NaN, ...) in a feature column means: 'error' (default) stops with the "
+             "cell's row and line; 'marginalize' keeps the row, fitting it on the values it has (each component's "
+             "marginal over them): memberships.csv then has every row and gmm.png marks the incomplete ones")
