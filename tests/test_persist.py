@@ -234,3 +234,25 @@ def test_cli_save_is_refused_before_fitting_when_the_file_exists_or_is_no_nc_fil
     assert existing.read_bytes() == b"stand-in fit"
     assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]  # no lock or staging left
 
+
+def test_missing_cells_and_sample_weights_travel_with_the_fit(saved, tmp_path):
+    """missing="marginalize" (the NaN patterns) and sample_weight are saved and rebuilt; here grafted onto the
+    module's fit (its draws; no second fit)."""
+    import dataclasses
+
+    from bayesforge.missing import Missingness
+
+    fit = saved["fit"]
+    data = fit.data.copy()
+    data[::7, 1] = np.nan
+    weights = np.arange(len(data)) % 3 + 0.5
+    posterior = dataclasses.replace(fit.posterior, _idata=None, model_kwargs={
+        **fit.posterior.model_kwargs, "data": data, "missingness": Missingness.of(data), "sample_weight": weights})
+    grafted = dataclasses.replace(fit, posterior=posterior, data=data, missing="marginalize")
+    loaded = bayesforge.load(grafted.save(tmp_path / "incomplete.nc"))
+    assert loaded.missing == "marginalize" and np.array_equal(loaded.sample_weight, weights)
+    np.testing.assert_array_equal(loaded.data, data)  # NaN where they were
+    assert loaded.posterior.model_kwargs["missingness"].describes(data)
+    assert np.array_equal(loaded.predict_proba(), grafted.predict_proba())
+    assert np.array_equal(loaded.impute().mean, grafted.impute().mean, equal_nan=True)
+    assert float(loaded.loo().elpd_loo) == float(grafted.loo().elpd_loo)
