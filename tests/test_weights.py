@@ -288,7 +288,7 @@ def test_cli_weights_column_leaves_the_features_and_reaches_m_gmm(tmp_path, monk
 
 
 @pytest.mark.parametrize("column, message", [
-    ("v", "--weights v: "),
+    ("v", "--weights v: no column 'v' in data.csv; its columns are: 'x', 'y', 'w', 'label'"),
     ("label", "--weights label: column 'label', row 0 (0-based), line 2 of data.csv: 'a' is not a number"),
     ("x", "--weights x: column 'x' must be >= 0: row 1 has -1 (rows numbered from 0)"),
 ])
@@ -299,6 +299,4 @@ def test_cli_bad_weights_column_stops_before_fitting(tmp_path, monkeypatch, colu
     status, out, err = run_in_process(["gmm", path, "--columns", "y,w", "--weights", column, "--k", "1",
                                        "--out", tmp_path / "out"])
     assert status == 2 and err.count("\n") == 1 and message in err, err
-    if column == "v":
-        assert "'v'" in err and "x, y, w, label" in err.replace("'", "") or "columns" in err
     assert not (tmp_path / "out").exists()
