@@ -131,7 +131,9 @@ class VIFit:
     #: unconstrained location and scale of site ``mu``: the mean-field guide's ``auto_loc``/``auto_scale`` split
     #: by site, as NumPyro's ``AutoNormal`` names them).
     params: dict[str, np.ndarray] = field(repr=False)
-    #: The guide (not set up: NumPyro sets a guide up on its first call with the model's arguments).
+    #: The guide (not set up: NumPyro sets a guide up on its first call with the model's arguments), on the model
+    #: with its densities masked (what it is set up on); the mean-field guide's own parameters are the vectors
+    #: ``auto_loc``/``auto_scale`` that :attr:`params` splits by site.
     guide: AutoGuide = field(repr=False)
     #: ``"normal"`` (AutoDiagonalNormal) or ``"delta"`` (AutoDelta).
     guide_kind: str
