@@ -108,9 +108,8 @@ class LoadedPosterior(Posterior):
     def to_arviz(self) -> "az.InferenceData":
         """The saved InferenceData; its pointwise log-likelihood recomputed from the draws if it was not saved."""
         if "log_likelihood" not in self.saved.groups():
-            computed = self._arviz_without_mcmc()
             groups = {name: self.saved[name] for name in self.saved.groups()}
-            groups["log_likelihood"] = computed.log_likelihood
+            groups["log_likelihood"] = arviz().from_dict(log_likelihood=self._pointwise_log_likelihood()).log_likelihood
             self.saved = arviz().InferenceData(**groups)
         return self.saved
 
@@ -244,26 +243,13 @@ def _include_log_likelihood(fit: MixtureFit, log_likelihood: Any, num_rows: int)
     return draws.shape[0] * draws.shape[1] * num_rows <= LOG_LIKELIHOOD_LIMIT
 
 
-#: ArviZ's names for NumPyro's per-draw statistics (as ``arviz.from_numpyro`` gives them).
-_SAMPLE_STATS = {"potential_energy": "lp", "adapt_state.step_size": "step_size", "num_steps": "n_steps",
-                 "accept_prob": "acceptance_rate"}
-
-
 def _sample_stats(posterior: Posterior) -> dict[str, np.ndarray] | None:
-    """The sampler's per-draw statistics by chain, named as ArviZ names them (None without a sampler)."""
-    if posterior.mcmc is None:
-        if isinstance(posterior, LoadedPosterior) and "sample_stats" in posterior.saved.groups():
+    """The sampler's per-draw statistics by chain, named as ArviZ names them (None without any)."""
+    if isinstance(posterior, LoadedPosterior):
+        if posterior.saved is not None and "sample_stats" in posterior.saved.groups():
             return {name: var.values for name, var in posterior.saved.sample_stats.data_vars.items()}
         return None
-    stats = {}
-    for name, value in posterior.mcmc.get_extra_fields(group_by_chain=True).items():
-        if isinstance(value, (dict, tuple)):
-            continue
-        value = np.asarray(value)
-        stats[_SAMPLE_STATS.get(name, name)] = -value if name == "potential_energy" else value
-        if name == "num_steps":
-            stats["tree_depth"] = np.log2(value).astype(int) + 1
-    return stats
+    return posterior.sample_stats()
 
 
 def _mixture_groups(fit: MixtureFit, with_log_likelihood: bool, rows: np.ndarray | None) -> dict[str, Any]:

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Posterior", "arviz", "round_summary"]
 
+#: ArviZ's names for NumPyro's per-draw statistics (as ``arviz.from_numpyro`` gives them).
+_ARVIZ_SAMPLE_STATS = {"potential_energy": "lp", "adapt_state.step_size": "step_size", "num_steps": "n_steps",
+                       "accept_prob": "acceptance_rate"}
+
 #: Points (evenly spaced through the data) whose memberships decide the relabelling.
 RELABEL_POINTS = 500
 
@@ -197,41 +201,81 @@ class Posterior:
 
     def to_arviz(self) -> "az.InferenceData":
         """InferenceData with posterior, sample_stats, observed_data and pointwise log_likelihood."""
-        if self._idata is None and self.mcmc is None:
-            self._idata = self._arviz_without_mcmc()
         if self._idata is None:
-            with self.devices.context():
-                idata = arviz().from_numpyro(self.mcmc, log_likelihood=True)
-            self.by_chain()
-            for site, values in (self.samples_by_chain or {}).items():
-                if site in idata.posterior:
-                    idata.posterior[site] = idata.posterior[site].copy(data=values)
+            import jax
+
+            if any(isinstance(v, jax.Array) and not v.is_fully_addressable for v in self.model_kwargs.values()):
+                # rows spread over other processes cannot be replayed here: ArviZ's own path (SPMD) runs
+                with self.devices.context():
+                    idata = arviz().from_numpyro(self.mcmc, log_likelihood=True)
+                self.by_chain()
+                for site, values in (self.samples_by_chain or {}).items():
+                    if site in idata.posterior:
+                        idata.posterior[site] = idata.posterior[site].copy(data=values)
+            else:
+                idata = self._replayed_arviz()
             self._idata = idata
         return self._idata
 
-    def _arviz_without_mcmc(self) -> "az.InferenceData":
-        """InferenceData of draws given without a sampler: posterior, observed data, pointwise log-likelihood."""
+    def sample_stats(self) -> dict[str, np.ndarray] | None:
+        """The sampler's per-draw statistics by chain, named as ArviZ names them (None without a sampler)."""
+        if self.mcmc is None:
+            return None
+        stats = {}
+        for name, value in self.mcmc.get_extra_fields(group_by_chain=True).items():
+            if isinstance(value, (dict, tuple)):
+                continue
+            value = np.asarray(value)
+            stats[_ARVIZ_SAMPLE_STATS.get(name, name)] = -value if name == "potential_energy" else value
+            if name == "num_steps":
+                stats["tree_depth"] = np.log2(np.maximum(value, 1)).astype(int) + 1
+        return stats
+
+    def _pointwise_log_likelihood(self) -> dict[str, np.ndarray]:
+        """Each observed site's log-likelihood per (chain, draw, row): the model replayed, compiled, on every draw."""
         import jax
         import jax.numpy as jnp
         from numpyro.infer.util import log_likelihood
+
+        chains = next(iter(self.by_chain().values())).shape[:2]
+        with self.devices.context():
+            draws = {name: jnp.asarray(value) for name, value in self.draws.items()}
+            arrays = {k: v for k, v in self.model_kwargs.items() if isinstance(v, (np.ndarray, jax.Array))}
+            static = {k: v for k, v in self.model_kwargs.items() if k not in arrays}
+            pointwise = jax.jit(lambda draws, arrays: log_likelihood(self.model, draws, **static, **arrays))(
+                draws, arrays)
+        return {k: np.asarray(v).reshape(chains + v.shape[1:]) for k, v in pointwise.items()}
+
+    def _replayed_arviz(self) -> "az.InferenceData":
+        """InferenceData from the draws and the model replayed compiled: posterior, sample_stats (with a
+        sampler), observed data, pointwise log-likelihood.
+
+        ArviZ's ``from_numpyro`` traces the model op by op (24 s for the seed GMM, each operation
+        compiled alone) and replays it per draw for the log-likelihood; this gives the same groups
+        and values from two compiled calls.
+        """
+        import jax.numpy as jnp
 
         from .mixture import compiled_replay
 
         by_chain = self.by_chain()
         with self.devices.context():
-            draws = {name: jnp.asarray(value) for name, value in self.draws.items()}
-            first = {name: value[0] for name, value in draws.items()}
+            first = {name: jnp.asarray(value)[0] for name, value in self.draws.items()}
             observed = compiled_replay(self.model, self.model_kwargs, first, lambda trace: {
                 name: site["value"] for name, site in trace.items() if site["type"] == "sample" and site["is_observed"]})
-            arrays = {k: v for k, v in self.model_kwargs.items() if isinstance(v, (np.ndarray, jax.Array))}
-            static = {k: v for k, v in self.model_kwargs.items() if k not in arrays}
-            pointwise = jax.jit(lambda draws, arrays: log_likelihood(self.model, draws, **static, **arrays))(
-                draws, arrays)
-        chains = next(iter(by_chain.values())).shape[:2]
+        stats = self.sample_stats()
         return arviz().from_dict(
-            posterior=by_chain,
-            log_likelihood={k: np.asarray(v).reshape(chains + v.shape[1:]) for k, v in pointwise.items()},
-            observed_data={k: np.asarray(v) for k, v in observed.items()})
+            posterior=by_chain, log_likelihood=self._pointwise_log_likelihood(),
+            observed_data={k: self._as_given(np.asarray(v)) for k, v in observed.items()},
+            **({"sample_stats": stats} if stats else {}))
+
+    def _as_given(self, observed: np.ndarray) -> np.ndarray:
+        """``observed`` as the model argument it came from (its own dtype: the replay computes in the fit's)."""
+        for value in self.model_kwargs.values():
+            if isinstance(value, np.ndarray) and value.shape == observed.shape and np.array_equal(
+                    value.astype(observed.dtype), observed, equal_nan=True):
+                return value
+        return observed
 
     def _draws_by_chain(self) -> "az.InferenceData":
         # The summary needs the draws alone: the pointwise log-likelihood of to_arviz() costs
