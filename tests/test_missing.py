@@ -4,6 +4,7 @@ seed data with 20 % of the cells removed, run through the CLI (--missing margina
 shared by the checks of memberships, ARI, imputation, scores and the figure. Cheap: one NUTS fit of 300 rows
 (2 chains x 100), one tiny estimator fit."""
 import itertools
+import re
 
 import jax
 import jax.numpy as jnp
@@ -19,6 +20,10 @@ from bayesforge.likelihood import incomplete_mixture_log_prob, mixture_log_prob
 from bayesforge.missing import Missingness
 from bayesforge.models.gmm import seed_data
 from cli_support import run_in_process
+
+
+#: A LAPACK custom call in StableHLO (as tests/test_likelihood.py, which also shows that the pattern finds one).
+LAPACK_CALL = re.compile(r"[@\"]lapack_\w+")
 
 
 # -- the likelihood ------------------------------------------------------------------------------------------
@@ -94,6 +99,18 @@ def test_gradients_match_plain_autodiff_in_float64():
     for got, want in zip(fused, reference):
         np.testing.assert_allclose(np.tril(got) if got.ndim == 3 else got,
                                    np.tril(want) if want.ndim == 3 else want, rtol=1e-6, atol=1e-9)
+
+
+def test_the_gradient_of_incomplete_rows_calls_no_lapack():
+    """jax 0.10 deadlocks parallel chains on batched LAPACK calls: the marginal factors are unrolled too."""
+    log_weights, loc, scale_tril, x = (np.asarray(v, np.float32) for v in _problem(k=3, d=3, n=40))
+    for value in (x, None):  # the data closed over (NUTS), the data an argument (VI minibatches)
+        def total(log_weights, loc, scale_tril, v=value if value is not None else x):
+            return jnp.sum(incomplete_mixture_log_prob(log_weights, loc, scale_tril, v, Missingness.of(x)))
+
+        arguments = (log_weights, loc, scale_tril) + (() if value is not None else (x,))
+        lowered = jax.jit(jax.grad(total, argnums=(0, 1, 2))).lower(*arguments)
+        assert not LAPACK_CALL.search(lowered.as_text())
 
 
 # -- the checks where data enter ----------------------------------------------------------------------------
