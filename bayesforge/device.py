@@ -27,12 +27,12 @@ from typing import Any, Iterator
 import jax
 
 from . import distributed as _distributed
+from .defaults import DEFAULT_CHAINS
 from .interop import as_int
 
 __all__ = ["Devices", "configure", "DEFAULT_CHAINS", "PLATFORMS", "XLA_DEFAULT_FLAGS", "with_default_xla_flags"]
 
 PLATFORMS = ("cpu", "gpu", "tpu")
-DEFAULT_CHAINS = 4
 _XLA_COUNT_FLAG = re.compile(r"--xla_force_host_platform_device_count=(\d+)")
 #: XLA flags set before JAX starts unless the user's ``XLA_FLAGS`` already sets them. Measured (2 cores,
 #: jax 0.10.2): without the YNNPACK reduce fusion the gradient of the seed GMM at 10⁶ points took

@@ -31,8 +31,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .models.common import REG_COVAR, SAMPLING_DEFAULTS
-from .models.selection import R_HAT_LIMIT
+from .defaults import DEFAULT_K, MAX_DRAWS, NUTS_DEFAULTS, R_HAT_LIMIT, REG_COVAR, TARGET_ACCEPT_PROB
 
 if TYPE_CHECKING:
     from .models.result import MixtureFit
@@ -131,15 +130,15 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_components: int = 8,
+        n_components: int = DEFAULT_K,
         *,
         method: str = "nuts",
         missing: str = "error",
-        num_warmup: int = SAMPLING_DEFAULTS["num_warmup"],
-        num_samples: int = SAMPLING_DEFAULTS["num_samples"],
-        num_chains: int = SAMPLING_DEFAULTS["num_chains"],
-        target_accept_prob: float = 0.8,
-        max_draws: int = SAMPLING_DEFAULTS["max_draws"],
+        num_warmup: int = NUTS_DEFAULTS["num_warmup"],
+        num_samples: int = NUTS_DEFAULTS["num_samples"],
+        num_chains: int = NUTS_DEFAULTS["num_chains"],
+        target_accept_prob: float = TARGET_ACCEPT_PROB,
+        max_draws: int = MAX_DRAWS,
         reg_covar: float = REG_COVAR,
         means_init: Any = None,
         random_state: Any = None,

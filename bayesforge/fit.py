@@ -49,6 +49,7 @@ from numpyro.primitives import Messenger
 from threadpoolctl import threadpool_limits
 
 from .device import Devices
+from .defaults import NUTS_DEFAULTS, TARGET_ACCEPT_PROB
 from .interop import as_int
 from .sharding import plan_sharding
 
@@ -274,13 +275,13 @@ def run_nuts(
     model_kwargs: Mapping[str, Any],
     devices: Devices,
     *,
-    num_warmup: Any = 1000,
-    num_samples: Any = 1000,
-    num_chains: Any = 4,
+    num_warmup: Any = NUTS_DEFAULTS["num_warmup"],
+    num_samples: Any = NUTS_DEFAULTS["num_samples"],
+    num_chains: Any = NUTS_DEFAULTS["num_chains"],
     chain_method: str = "auto",
     seed: Any = 0,
     progress_bar: bool = True,
-    target_accept_prob: float = 0.8,
+    target_accept_prob: float = TARGET_ACCEPT_PROB,
     thinning: Any = 1,
     shard_rows: bool | None = None,
     collect_warmup: bool = False,

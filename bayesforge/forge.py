@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import device as _device
+from .defaults import DEFAULT_K, DEFAULT_TRUNCATION, NUTS_DEFAULTS, TARGET_ACCEPT_PROB
 from .dist import Distributions
 from .fit import match_arguments
 from .ml import MachineLearning
@@ -64,13 +65,13 @@ class BayesForge:
     def fit(
         self,
         model: Callable[..., Any],
-        num_warmup: Any = 1000,
-        num_samples: Any = 1000,
-        num_chains: Any = 4,
+        num_warmup: Any = NUTS_DEFAULTS["num_warmup"],
+        num_samples: Any = NUTS_DEFAULTS["num_samples"],
+        num_chains: Any = NUTS_DEFAULTS["num_chains"],
         chain_method: str = "auto",
         seed: Any = 0,
         progress_bar: bool = True,
-        target_accept_prob: float = 0.8,
+        target_accept_prob: float = TARGET_ACCEPT_PROB,
         thinning: Any = 1,
         relabel: bool = True,
         **nuts: Any,
@@ -108,7 +109,7 @@ class BayesForge:
         self._failure = None
 
     # -- library models -------------------------------------------------------------------------
-    def gmm(self, data: Any, K: Any = 8, **options: Any) -> "MixtureFit":
+    def gmm(self, data: Any, K: Any = DEFAULT_K, **options: Any) -> "MixtureFit":
         """Fit a Gaussian mixture to N×D ``data`` (``K="auto"``: choose K); see :func:`bayesforge.models.gmm.fit`.
 
         Returns a :class:`~bayesforge.models.result.MixtureFit`; the fit also becomes
@@ -133,7 +134,7 @@ class BayesForge:
             self._adopt(selection.best)
         return selection
 
-    def dpmm(self, data: Any, T: Any = 20, **options: Any) -> "MixtureFit":
+    def dpmm(self, data: Any, T: Any = DEFAULT_TRUNCATION, **options: Any) -> "MixtureFit":
         """Fit a truncated Dirichlet-process mixture of Gaussians; see :func:`bayesforge.models.dpmm.fit`."""
         from .models import dpmm
 

@@ -26,6 +26,7 @@ import numpy as np
 import numpyro.distributions as npd
 from numpyro import handlers
 
+from . import defaults
 from .missing import Missingness, check_observed_rows, column_spread, rows_for_kmeans
 
 __all__ = ["MixtureDraws", "KMEANS_POINTS", "gaussian_mixture_draws", "init_to_kmeans", "is_kmeans_start",
@@ -364,8 +365,9 @@ def _assignment_counts(draws: MixtureDraws, X: Any, seed: int, batch_size: int |
 
 # -- where chains start ------------------------------------------------------------------------------
 
-#: Points (a random subset) k-means is run on to start chains; all points then give weights and scales.
-KMEANS_POINTS = 20_000
+#: k-means runs on a random subset of this many points (:mod:`bayesforge.defaults`); all points then give weights
+#: and scales.
+KMEANS_POINTS = defaults.KMEANS_POINTS
 
 
 def kmeans_initial_values(data: Any, centroids: Any) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..defaults import CRITERIA
 from . import many_machines
 from .console import Console
 from .errors import CommandError
@@ -39,7 +40,6 @@ GMM_FILES = ("summary.csv", "memberships.csv", "gmm.png")
 SELECTION_FILES = ("k_selection.csv", "k_selection.png")
 #: What ``--save`` file names may end in.
 SAVE_SUFFIXES = ("nc",)
-CRITERIA = ("loo", "waic", "bic")
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

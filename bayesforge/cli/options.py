@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..defaults import NUTS_DEFAULTS
+
 __all__ = ["positive_int", "k_option", "seed_option", "separator_option", "add_common_options",
            "add_sampler_options", "add_method_option", "add_output_options", "add_save_option",
            "add_missing_option", "given_options",
@@ -86,13 +88,15 @@ def given_options(args: argparse.Namespace) -> frozenset:
 
 
 def add_sampler_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--chains", type=positive_int, default=4, action=_Given, help="number of chains (default 4)")
-    parser.add_argument("--warmup", type=positive_int, default=500, action=_Given,
-                        help="warmup draws per chain (default 500)")
-    parser.add_argument("--samples", type=positive_int, default=500, action=_Given,
-                        help="draws per chain (default 500)")
-    parser.add_argument("--seed", type=seed_option, default=0,
-                        help=f"random seed of the sampler, 0..{SEED_LIMIT - 1} (default 0)")
+    nuts = NUTS_DEFAULTS  # the library's: the same data and seed give the same fit from the CLI and from Python
+    parser.add_argument("--chains", type=positive_int, default=nuts["num_chains"], action=_Given,
+                        help=f"number of chains (default {nuts['num_chains']})")
+    parser.add_argument("--warmup", type=positive_int, default=nuts["num_warmup"], action=_Given,
+                        help=f"warmup draws per chain (default {nuts['num_warmup']})")
+    parser.add_argument("--samples", type=positive_int, default=nuts["num_samples"], action=_Given,
+                        help=f"draws per chain (default {nuts['num_samples']})")
+    parser.add_argument("--seed", type=seed_option, default=nuts["seed"],
+                        help=f"random seed of the sampler, 0..{SEED_LIMIT - 1} (default {nuts['seed']})")
     parser.add_argument("--platform", choices=PLATFORMS, default=None,
                         help="device platform (default: a GPU or TPU when JAX sees one, else the CPU)")
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..defaults import R_HAT_LIMIT
 from .console import Console
 
 __all__ = ["print_table", "count", "diagnostics_line", "vi_diagnostics_line", "ascii_note", "r_hat_warning",
-           "R_HAT_WARNING", "GUIDE_NAMES"]
+           "GUIDE_NAMES"]
 
-#: Above this the chains disagree enough to warn.
-R_HAT_WARNING = 1.05
 
 
 def count(number: int, noun: str) -> str:
@@ -65,9 +64,9 @@ def ascii_note(note: str) -> str:
 
 
 def r_hat_warning(k: int, diagnostics: dict) -> str | None:
-    """The warning for chains that disagree (max r_hat above :data:`R_HAT_WARNING`), or None."""
+    """The warning for chains that disagree (max r_hat above :data:`bayesforge.defaults.R_HAT_LIMIT`, as the library), or None."""
     max_r_hat = diagnostics["max_r_hat"]
-    if not max_r_hat > R_HAT_WARNING:
+    if not max_r_hat > R_HAT_LIMIT:
         return None
-    return (f"K={k}: max r_hat {max_r_hat:.3f} > {R_HAT_WARNING}: the chains disagree; the results are not "
+    return (f"K={k}: max r_hat {max_r_hat:.3f} > {R_HAT_LIMIT}: the chains disagree; the results are not "
             "reliable (try more --warmup/--samples, or another K)")

@@ -44,6 +44,7 @@ import numpyro.distributions as npd
 from numpyro.distributions import constraints
 from numpyro.distributions.transforms import AffineTransform, biject_to
 
+from .. import defaults
 from ..distributed import column_moments, refuse_distributed, same_in_every_process
 from ..distributions import IncompleteGaussianMixture
 from ..interop import as_int
@@ -58,16 +59,14 @@ __all__ = ["SAMPLING_DEFAULTS", "REG_COVAR", "MEAN_PRIOR_SCALE", "MixtureData", 
            "fit_variational", "floored_scale_tril", "observe_gaussian_mixture", "prefixed_warnings", "prepare_data",
            "VI_DEFAULTS", "VI_OPTIONS"]
 
-#: Defaults of every library mixture fit; any of them, and any ``m.fit`` / NUTS option, can be passed.
-SAMPLING_DEFAULTS = {"num_warmup": 1000, "num_samples": 1000, "num_chains": 4, "seed": 0, "progress_bar": False,
-                     "max_draws": 400}
-#: Defaults of a variational library fit (``method="vi"``): ``num_samples`` draws from the fitted approximation,
-#: ``max_draws`` of them for memberships and the figure (they vary little: half of NUTS's 400 halves the cost).
-VI_DEFAULTS = {"num_samples": 1000, "seed": 0, "progress_bar": False, "max_draws": 200}
+#: Defaults of every library mixture fit (:mod:`bayesforge.defaults`); any of them, and any ``m.fit`` / NUTS
+#: option, can be passed.
+SAMPLING_DEFAULTS = {**defaults.NUTS_DEFAULTS, "progress_bar": False, "max_draws": defaults.MAX_DRAWS}
+#: Defaults of a variational library fit (``method="vi"``, :data:`bayesforge.defaults.VI_DEFAULTS`).
+VI_DEFAULTS = {**defaults.VI_DEFAULTS, "progress_bar": False}
 #: The other options of a variational library fit (see :func:`bayesforge.vi.fit_vi`).
 VI_OPTIONS = ("guide", "batch_size", "max_steps", "learning_rate", "tolerance", "check_every")
-#: Default covariance floor, relative to each column's variance (scikit-learn's ``reg_covar`` default, there absolute).
-REG_COVAR = 1e-6
+REG_COVAR = defaults.REG_COVAR
 #: Prior scale of a GMM component's mean around its k-means centroid, in units of the column's sd.
 MEAN_PRIOR_SCALE = 1.0
 #: Squares of deviations (and of the component scales around them) must stay this far below the float's largest value,

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..defaults import DEFAULT_TRUNCATION, UNUSED_WEIGHT
 from ..interop import as_int
 from ..missing import column_spread, rows_for_kmeans
 from .common import (REG_COVAR, MixtureData, check_reg_covar, component_means, fit_mixture, floored_scale_tril,
@@ -33,10 +34,6 @@ from .weights import weigh_data, with_sample_weight
 
 __all__ = ["DEFAULT_TRUNCATION", "dpmm_model", "fit", "initial_values", "num_parameters", "stick_breaking_weights"]
 
-#: Components of the truncated process; the issue asks for at least 15.
-DEFAULT_TRUNCATION = 20
-#: Components with a smaller posterior mean weight count as unused: r̂ and ESS are not judged on them.
-UNUSED_WEIGHT = 0.01
 
 
 def stick_breaking_weights(sticks):

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..distributed import refuse_distributed, same_in_every_process, shared_rows
+from ..defaults import DEFAULT_K
 from ..interop import as_int
 from ..ml import as_data_matrix, kmeans
 from ..missing import column_spread, rows_for_kmeans
@@ -187,7 +188,7 @@ def _fit_k(m, data: MixtureData, k: int, means: np.ndarray | None, reg_covar: fl
 def fit(
     m,
     data: Any,
-    K: Any = 8,
+    K: Any = DEFAULT_K,
     *,
     initial_means: Any = None,
     ks: Iterable[Any] = range(1, 11),

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..posterior import arviz
+from ..defaults import COLLAPSED_R_HAT, CRITERIA, R_HAT_LIMIT, SMALL_ELPD_DIFFERENCE
 from .common import prefixed_warnings
 
 if TYPE_CHECKING:
@@ -37,16 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["CRITERIA", "R_HAT_LIMIT", "COLLAPSED_R_HAT", "STATUSES", "KSelection", "convergence_status", "select_k",
            "SMALL_ELPD_DIFFERENCE", "smallest_as_good_as_best"]
 
-CRITERIA = ("loo", "waic", "bic")
-#: Fits whose largest r̂ exceeds this did not converge: they are in the table but not selectable.
-R_HAT_LIMIT = 1.1
-#: Above this r̂ the chains sit in different modes (a component collapsed or split): "collapsed".
-COLLAPSED_R_HAT = 1e3
 #: The values of the K table's ``status`` column.
 STATUSES = ("converged", "not converged", "collapsed", "single chain")
-#: An elpd difference below this is small whatever its standard error, which is then unreliable
-#: (Sivula, Magnusson & Vehtari 2022; the loo package's FAQ): such K are as good as the best.
-SMALL_ELPD_DIFFERENCE = 4.0
 
 
 def convergence_status(max_r_hat: float, num_chains: int) -> str:
