@@ -131,9 +131,9 @@ def test_plot_errors(fitted_seed_gmm, m):
         fitted.plot(X=np.c_[data, data[:, 0]])
     with pytest.raises(ValueError, match="sampler must be the sampler of this object's last fit"):
         fitted.plot(X=data, sampler=object())
-    with pytest.raises(ValueError, match="X has 1 NaN/inf value"):
+    with pytest.raises(ValueError, match="X has 1 infinite value"):  # NaN is a missing value (drawn hollow)
         bad = data.copy()
-        bad[4, 1] = np.nan
+        bad[4, 1] = np.inf
         fitted.plot(X=bad)
     m.data_on_model = {"y": np.zeros(3)}
     m.fit(lambda y: m.dist.normal(m.dist.normal(0, 1, name="mu"), 1, name="y", obs=y),
