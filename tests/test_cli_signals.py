@@ -17,18 +17,27 @@ MOMENTS = random.Random(10).sample([i / 10 for i in range(0, 61)], 6)
 SIGNALS = [signal.SIGINT, signal.SIGTERM] * 3
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(folder, delay: float, signum: int, quiet: bool) -> dict:
     data = blobs_csv(folder, n=40)
     # 10^7 warmup iterations (not stored): minutes even when the run's compilation cache has the sampler
     # (50 000 + 50 000 on 40 points once finished in under 4 s, before its signal)
     args = ["gmm", data.name, "--columns", "x,y", "--k", "2", "--chains", "2", "--warmup", "10000000", "--samples",
             "1000", "--out", "out", *(["--quiet"] if quiet else [])]
+    # SIGINT as a terminal delivers it: a pytest started in the background of a shell ignores SIGINT, and the
+    # command (rightly) keeps a signal its parent ignores ignored
     process = subprocess.Popen(command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=command_env(PYTHONFAULTHANDLER="1"), cwd=folder)
+                               env=command_env(PYTHONFAULTHANDLER="1"), cwd=folder, preexec_fn=_default_sigint)
     first_line = process.stdout.readline()  # "data: ..." once the file is read
     time.sleep(delay)
     process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=120)  # a guard against a hang, not a timing check
+    try:
+        stdout, stderr = process.communicate(timeout=120)  # a guard against a hang, not a timing check
+    finally:
+        process.kill()  # nothing left running if it hung
     return {"rc": process.returncode, "first": first_line, "stdout": stdout, "stderr": stderr,
             "left": sorted(p.name for p in folder.iterdir())}
 
