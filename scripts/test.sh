@@ -12,7 +12,7 @@ else
     echo "test: step 2/3: R and its packages for the R front end (apt-get the first time, when missing)" >&2
     bash scripts/setup_r.sh
 fi
-echo "test: step 3/3: the test suite (about 8 minutes on an idle 2-core machine; the 15 slowest tests are listed" \
+echo "test: step 3/3: the test suite (about 22 minutes on an idle 2-core machine today, 8 is the goal; the 15 slowest tests are listed" \
      "at the end)" >&2
 export JAX_PLATFORMS=cpu MPLBACKEND=Agg
 exec .venv/bin/python -m pytest -p no:cacheprovider --durations=15 "$@"
