@@ -6,6 +6,13 @@ made here and removed when the run ends, shared through the environment with the
 start (the CLI, R, two-process runs). The same model on the same shapes is then compiled once per run
 instead of once per test (a seed GMM fit and its memberships: 3-4x faster the second time). Nothing is
 kept between runs.
+
+With pytest-xdist (scripts/test.sh runs two workers) this file is imported first by the controlling
+process, which makes the folder; the workers inherit its environment, so they find the variable set, use
+the same folder and leave its removal to the controller. Concurrent use is safe: JAX writes an entry once
+(a key already there is never rewritten), and an entry read while another process is still writing it
+fails to decompress, which JAX turns into a warning and a fresh compilation (jax._src.compiler._cache_read),
+never a wrong executable. The Pythons the tests start have always shared the folder this way.
 """
 import os
 import shutil

@@ -15,4 +15,8 @@ fi
 echo "test: step 3/3: the test suite (about 22 minutes on an idle 2-core machine today, 8 is the goal; the 15 slowest tests are listed" \
      "at the end)" >&2
 export JAX_PLATFORMS=cpu MPLBACKEND=Agg
-exec .venv/bin/python -m pytest -p no:cacheprovider --durations=15 "$@"
+# Two pytest-xdist workers, whole files each (--dist loadfile keeps a file's module fixtures, so its shared fits, in
+# one worker): JAX compiles on one thread, so one worker compiles while the other samples. Both workers and every
+# Python the tests start share this run's compilation cache (conftest.py). BAYESFORGE_TEST_WORKERS=0 runs in one
+# process; extra arguments (-n 4, a file) come after and win.
+exec .venv/bin/python -m pytest -p no:cacheprovider --durations=15 -n "${BAYESFORGE_TEST_WORKERS:-2}" --dist loadfile "$@"
