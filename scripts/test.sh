@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "test: step 1/3: the virtual environment .venv with the test extras (the first time: about 70 s to install)" >&2
 bash scripts/setup.sh test
-# R, reticulate, testthat, jsonlite from Debian when missing (tests/test_r.py then runs the R suite)
+# R, reticulate, testthat, jsonlite from Debian when missing (tests/e2e/test_r.py then runs the R suite)
 if [ "${BAYESFORGE_SKIP_R:-0}" = 1 ]; then
     echo "test: step 2/3: R skipped (BAYESFORGE_SKIP_R=1)" >&2
 else

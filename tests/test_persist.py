@@ -1,7 +1,7 @@
 """Saving a fit and loading it back (bayesforge.persist, fit.save, m.save, bayesforge.load, gmm --save).
 
 One tiny GMM fit (150 points, 2 chains x 100) shared by the module; the CLI checks use the stand-in workspace
-of cli_support (no sampling); the end-to-end --save run is in test_cli_outputs.py.
+of cli_support (no sampling); the end-to-end --save run is in tests/cli/test_gmm.py.
 """
 import json
 import os

@@ -98,7 +98,7 @@ def test_points_are_coloured_by_their_most_probable_component(mixture, main_axes
     X, _, probabilities = mixture
     points, = by_gid(main_axes.collections, "points")
     assert isinstance(points, PathCollection) and len(points.get_offsets()) == len(X)
-    # the first PathCollection is the data (what tests/test_gmm_seed.py reads)
+    # the first PathCollection is the data (what tests/e2e/test_seed_example.py reads)
     assert [c for c in main_axes.collections if isinstance(c, PathCollection)][0] is points
     rgb = points.get_facecolors()[:, :3]
     labels = probabilities.argmax(axis=1)

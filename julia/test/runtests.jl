@@ -1,7 +1,7 @@
 # Tests of BayesForge.jl. From the repository root, with the project's Python:
 #   JULIA_CONDAPKG_BACKEND=Null JULIA_PYTHONCALL_EXE=$PWD/.venv/bin/python \
 #       julia --project=julia -e 'using Pkg; Pkg.test()'
-# tests/test_julia.py runs exactly this when `julia` is on PATH.
+# tests/e2e/test_julia.py runs exactly this when `julia` is on PATH.
 #
 # Part 1 needs no Python: it includes src/lowering.jl on its own and checks what @BF expands to.
 # Part 2 loads the package (so PythonCall and the Python core) and fits models: conversions, the

@@ -1,6 +1,6 @@
 # Shared by the tests: skipping without the Python core, the seed data, the R models, ARI.
 
-# Every test that needs Python calls this first. tests/test_r.py fails the run if any test was
+# Every test that needs Python calls this first. tests/e2e/test_r.py fails the run if any test was
 # skipped, so a run without the core can never pass silently.
 skip_if_no_core <- function() {
   if (!bayesforge:::core_available()) {
