@@ -42,7 +42,7 @@ from bayesforge import bf
 m = bf(platform="cpu", cores=2)
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
-from bayesforge.models.gmm import seed_data
+from bayesforge.models.gmm import gmm_model, seed_data
 
 def steps(fit):
     mcmc = fit.posterior.mcmc if hasattr(fit, "posterior") else fit
@@ -55,19 +55,7 @@ load_before = [round(v, 2) for v in os.getloadavg()]
 data, labels = seed_data(n)
 row = {"n": n, "k": 8, "chains": 2, "warmup": warmup, "samples": samples}
 if path == "seed":
-    import jax.numpy as jnp
-    def gmm(data, K, initial_means):  # the page's model, its sites named as the page names them
-        D = data.shape[1]
-        w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
-        with m.dist.plate("components", K):
-            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
-            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
-            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-            scale_tril = sigma[..., None] * Lcorr
-        m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs", obs=data)
+    gmm = gmm_model(m)  # the page's model written with m.dist, its sites named as the page names them
     started = time.perf_counter()
     m.ml.KMEANS(data, n_clusters=8)
     m.data_on_model = {"data": data, "K": 8, "initial_means": m.ml.results["centroids"]}

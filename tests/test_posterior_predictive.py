@@ -1,10 +1,10 @@
 """The posterior predictive of a user's own model fitted with m.fit: m.sample / m.score_samples and
 Posterior.sample_predictive / Posterior.score_samples, for any model (nothing mixture-specific).
 
-The seed's Gaussian mixture (written with m.dist, as gaussian_mixture_models.md has it) gets a posterior built
-by hand (no sampler): its scores must equal the library's formula (MixtureFit.score_samples) on the same draws
-and a direct SciPy computation. One tiny NUTS fit of a normal model with a plate over the rows covers m.fit,
-the workspace verbs and a site with one value per row."""
+The seed's Gaussian mixture (bayesforge.models.gmm.gmm_model: written with m.dist, as gaussian_mixture_models.md
+has it) gets a posterior built by hand (no sampler): its scores must equal the library's formula
+(MixtureFit.score_samples) on the same draws and a direct SciPy computation. One tiny NUTS fit of a normal
+model with a plate over the rows covers m.fit, the workspace verbs and a site with one value per row."""
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -13,27 +13,6 @@ from scipy.stats import multivariate_normal, norm
 MEANS = np.array([[-4.0, 0.0], [0.0, 4.0], [4.0, 0.0]])
 WEIGHTS = np.array([0.5, 0.3, 0.2])
 SCALES = np.array([[0.5, 0.5], [0.8, 0.4], [0.3, 0.6]])
-
-
-def seed_model(m):
-    """The seed example's model, verbatim but for its name."""
-    import jax.numpy as jnp
-
-    def gmm(data, K, initial_means):
-        D = data.shape[1]
-        alpha_prior = 0.5 * jnp.ones(K)
-        w = m.dist.dirichlet(concentration=alpha_prior, name='weights')
-        with m.dist.plate("components", K):
-            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name='mu')
-            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name='sigma')
-            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name='Lcorr')
-            scale_tril = sigma[..., None] * Lcorr
-        m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs", obs=data)
-
-    return gmm
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +24,9 @@ def m():
 
 @pytest.fixture(scope="module")
 def seed_posterior(m):
-    """The seed model's Posterior with 2 chains × 40 hand-made draws around known components (no sampler)."""
+    """The seed model's Posterior with 2 chains × 40 hand-made draws around known components (no sampler).
+    gmm_model is the page's model with m.dist, site for site: a user's model to m.fit, not the library's fit."""
+    from bayesforge.models.gmm import gmm_model
     from bayesforge.posterior import Posterior
 
     rng = np.random.default_rng(0)
@@ -59,7 +40,7 @@ def seed_posterior(m):
         "Lcorr": np.broadcast_to(np.eye(2), shape + (3, 2, 2)),
     }
     samples = {name: value.astype(np.float32) for name, value in samples.items()}
-    return Posterior(mcmc=None, model=seed_model(m), model_kwargs={"data": data, "K": 3, "initial_means": MEANS},
+    return Posterior(mcmc=None, model=gmm_model(m), model_kwargs={"data": data, "K": 3, "initial_means": MEANS},
                      devices=m.devices, samples_by_chain=samples)
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 from bayesforge import interop
+from bayesforge.models.gmm import gmm_model  # the seed's model in Python, as the Julia parity test writes it
 from conftest import ROOT
 
 JULIA_DIRS = (ROOT / "julia", ROOT / "examples" / "julia")
@@ -610,26 +611,6 @@ def julia_gmm(m, seen):
     return interop.model(pyfunc(lambda *args: gmm(*args), "gmm"), ["data", "K", "initial_means"], name="gmm")
 
 
-def python_gmm(m):
-    """The same model written in Python (the Julia file's parity test writes the same one)."""
-    import jax.numpy as jnp
-
-    def gmm(data, K, initial_means):
-        D = data.shape[1]
-        alpha_prior = 0.5 * jnp.ones(K)
-        w = m.dist.dirichlet(concentration=alpha_prior, name="weights")
-        with m.dist.plate("components", K):
-            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
-            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
-            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-            scale_tril = jnp.expand_dims(sigma, -1) * Lcorr
-        return m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs", obs=data)
-    return gmm
-
-
 def new_record():
     return {"args": [], "plate values": [], "tracers": []}
 
@@ -670,7 +651,7 @@ def test_a_pythoncall_model_gives_the_draws_of_the_python_model_on_parallel_chai
     assert seen["plate values"] and all(v.shape == (4,) for v in seen["plate values"])  # __enter__'s indices
     assert any(seen["tracers"]), "sample sites never returned JAX tracers"
 
-    python = m.fit(python_gmm(m), **fit).posteriors
+    python = m.fit(gmm_model(m), **fit).posteriors
     assert sorted(julia) == sorted(python) == ["Lcorr", "mu", "sigma", "weights"]
     assert julia["mu"].shape == (200, 4, 2) and julia["Lcorr"].shape == (200, 4, 2, 2)
     for site in python:
@@ -691,14 +672,14 @@ def test_a_pythoncall_model_takes_tracers_as_arguments_and_traces_to_the_python_
         def f(data, initial_means, key):
             kwargs = {"data": data, "K": 4, "initial_means": initial_means}
             with handlers.seed(rng_seed=key):
-                trace = handlers.trace(python_gmm(m)).get_trace(**kwargs)
+                trace = handlers.trace(gmm_model(m)).get_trace(**kwargs)
             params = {k: v["value"] for k, v in trace.items() if v["type"] == "sample" and not v["is_observed"]}
             return log_density(model, (), kwargs, params)[0]
         return f
 
     key = jax.random.PRNGKey(0)
     julia = jax.make_jaxpr(log_joint(julia_gmm(m, seen)))(data, centroids, key)
-    python = jax.make_jaxpr(log_joint(python_gmm(m)))(data, centroids, key)
+    python = jax.make_jaxpr(log_joint(gmm_model(m)))(data, centroids, key)
     data_arg, K, means_arg = seen["args"][-1]
     assert isinstance(data_arg, jax.core.Tracer) and isinstance(means_arg, jax.core.Tracer)
     assert type(K) is int
@@ -735,7 +716,7 @@ def test_a_julia_matrix_arrives_n_by_d_whichever_way_it_is_converted(m, blobs):
     converted = np.array(julia, order="C")                                   # BayesForge.to_python
     assert converted.flags.c_contiguous and np.array_equal(converted, data)
     # the core's own paths for a wrapped Julia matrix: data_on_model values and m.ml.KMEANS
-    given = match_arguments(python_gmm(m), {"data": julia, "K": 4, "initial_means": JuliaMatrix(centroids)})
+    given = match_arguments(gmm_model(m), {"data": julia, "K": 4, "initial_means": JuliaMatrix(centroids)})
     assert np.array_equal(np.asarray(given["data"]), data.astype(np.float32))
     assert np.array_equal(np.asarray(given["initial_means"]), centroids.astype(np.float32))
     kmeans = m.ml.KMEANS(julia, n_clusters=4)
