@@ -1,11 +1,10 @@
 """`bayesforge gmm --method vi`: what it passes to m.gmm, refuses and prints (in this process, with a stand-in for
-bf()), then one real tiny variational run with --k auto in a fresh Python."""
-import numpy as np
+bf()). The real variational run: tests/e2e/test_cli_gmm.py."""
 import pandas as pd
 import pytest
 
 import bayesforge
-from cli_support import GOOD_CSV, StandInWorkspace, blobs_csv, no_fit_allowed, run_command, run_in_process, write
+from cli_support import GOOD_CSV, StandInWorkspace, no_fit_allowed, run_in_process, write
 
 
 @pytest.fixture
@@ -82,22 +81,3 @@ def test_vi_refuses_several_processes(tmp_path, monkeypatch):
     status, _, err = run_in_process(["gmm", write(tmp_path, GOOD_CSV), "--method", "vi", "--k", "2", "--coordinator",
                                      "localhost:1234", "--num-processes", "2", "--process-id", "0"])
     assert status == 2 and "--method vi runs in one process" in err and err.count("\n") == 1
-
-
-def test_end_to_end_vi_auto(tmp_path):
-    """One real run: --k auto --kmax 2 --method vi on 120 rows in two blobs."""
-    data = blobs_csv(tmp_path)
-    result = run_command(["gmm", data.name, "--columns", "x,y", "--kmax", "2", "--method", "vi", "--out", "out"],
-                         tmp_path, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "K=2 chosen by bic" in result.stdout and "note: variational fit" in result.stdout
-    assert "diagnostics: variational inference (mean-field Gaussian)" in result.stdout
-    assert any(line.startswith("K=1 (1/2): ") and "VI " in line and "BIC" in line for line in result.stderr.splitlines())
-    memberships = pd.read_csv(tmp_path / "out" / "memberships.csv")
-    assert memberships["row"].tolist() == list(range(120))
-    assert sorted(memberships["cluster"].value_counts()) == [60, 60]
-    np.testing.assert_allclose(memberships[["p_0", "p_1"]].sum(axis=1), 1.0, atol=1e-4)
-    table = pd.read_csv(tmp_path / "out" / "k_selection.csv")
-    assert table["K"].tolist() == [1, 2] and table["status"].tolist() == ["converged", "converged"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "gmm.png", "k_selection.csv", "k_selection.png", "memberships.csv", "summary.csv"]

@@ -1,0 +1,78 @@
+"""Rows split over the 4 host devices of one process (bayesforge.sharding): the same draws as unsharded, padded
+rows left out of the pointwise log-likelihood, which arguments are rows, and the chain method of a sharded run.
+Over several processes: tests/e2e/test_distributed.py."""
+import numpy as np
+import pytest
+
+
+# -- one process, rows over 4 host devices ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def regression_fits():
+    """One chain of a small regression (203 rows: padded to 204 on 4 devices) unsharded and sharded, float64."""
+    from bayesforge import bf
+
+    m = bf(platform="cpu", x64=True)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(203, 2))
+    y = 1.0 + X @ np.array([0.5, -1.0]) + rng.normal(size=203)
+
+    def regression(X, y):
+        beta = m.dist.normal(0.0, 5.0, shape=(2,), name="beta")
+        alpha = m.dist.normal(0.0, 5.0, name="alpha")
+        m.dist.normal(alpha + X @ beta, 1.0, name="y", obs=y)
+
+    m.data_on_model = {"X": X, "y": y}
+    fits = {}
+    for shard in (False, True):
+        m.fit(regression, num_warmup=60, num_samples=50, num_chains=1, seed=3, progress_bar=False,
+              shard_rows=shard)
+        fits[shard] = m.posterior
+    return m, regression, fits
+
+
+def test_one_chain_over_four_devices_gives_the_unsharded_draws(regression_fits):
+    m, regression, fits = regression_fits
+    assert m.devices.count == 4
+    assert fits[True].mcmc.sampler.model.__wrapped__ is regression  # the run saw the sharded, masked model
+    assert fits[False].mcmc.sampler.model is regression
+    for site in ("alpha", "beta"):
+        np.testing.assert_allclose(fits[True].draws[site], fits[False].draws[site], rtol=1e-6, atol=1e-9)
+
+
+def test_padded_rows_are_not_in_the_pointwise_log_likelihood(regression_fits):
+    _, _, fits = regression_fits
+    sharded, plain = (fits[s].to_arviz().log_likelihood["y"].values for s in (True, False))
+    assert sharded.shape == plain.shape == (1, 50, 203)
+    np.testing.assert_allclose(sharded, plain, rtol=1e-6)
+
+
+def test_rows_and_the_chain_method_of_a_sharded_run():
+    from bayesforge.device import configure
+    from bayesforge.sharding import plan_sharding, row_arguments
+
+    import numpyro
+    import numpyro.distributions as dist
+
+    def regression(X, y, K):
+        beta = numpyro.sample("beta", dist.Normal(0, 1).expand([X.shape[1]]))
+        numpyro.sample("y", dist.Normal(X @ beta, 1.0), obs=y)
+
+    def needs_numpy(y):
+        numpyro.sample("y", dist.Normal(float(np.mean(y)), 1.0), obs=y)
+
+    arguments = {"X": np.ones((6, 2)), "y": np.ones(6), "K": 3}
+    assert row_arguments(regression, arguments) == (6, ("X", "y"))
+    assert row_arguments(needs_numpy, {"y": np.ones(6)}) is None
+    devices = configure(platform="cpu")
+    run = plan_sharding(regression, arguments, devices, num_chains=3, chain_method="auto",
+                        resolved_chain_method="vectorized", shard_rows=True)
+    assert run.sharded and run.chain_method == "vectorized" and run.padded_rows == 8
+    assert run.model_kwargs["X"].sharding.spec[0] == "data"
+    small = plan_sharding(regression, arguments, devices, num_chains=1, chain_method="auto")
+    assert not small.sharded  # automatic: too few rows to be worth it
+    with pytest.raises(ValueError, match="chain_method='parallel'"):
+        plan_sharding(regression, arguments, devices, num_chains=2, chain_method="parallel",
+                      resolved_chain_method="parallel", shard_rows=True)
+    with pytest.raises(TypeError, match="shard_rows"):
+        plan_sharding(regression, arguments, devices, num_chains=1, chain_method="auto", shard_rows="yes")
