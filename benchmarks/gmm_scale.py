@@ -6,7 +6,8 @@ Each line is one fit in a fresh process (so peak RSS is that fit's), on the seed
 * ``gmm`` lines (``--n``, default 10⁵ and 10⁶): ``m.gmm(data, K=8)``, 2 chains × 200 + 200, with the
   fused likelihood (``path: "fused"``); at the sizes in ``--old-n`` (default 10⁵) also the path before it
   (``path: "old"``: NumPyro's ``MixtureSameFamily.log_prob`` over BayesForge's ``MultivariateNormal``,
-  XLA's default flags, no start-relative potential — switched off in that child process only). Fields:
+  XLA's default flags, NUTS on the model as written: no start-relative potential and no coordinates in
+  posterior units, :mod:`bayesforge.conditioning` — switched off in that child process only). Fields:
   fit_s, warmup/sampling leapfrog steps per iteration (``num_steps``; the warmup's collected with
   ``collect_warmup=True``, which compiles the sampler twice), min_ess_bulk, ess_min_per_s, max_r_hat,
   divergences, ARI, memberships_s, peak_rss_gib, scikit-learn's EM and variational fits on the same data;
@@ -33,11 +34,11 @@ CHILD = r"""
 import json, os, resource, sys, time, warnings
 path, n, warmup, samples, sklearn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 if path == "old":  # the likelihood as it was before the fused kernel, in this process only
-    import bayesforge.device, bayesforge.distributions, bayesforge.fit
+    import bayesforge.conditioning, bayesforge.device, bayesforge.distributions
     import numpyro.distributions as npd
     bayesforge.device.XLA_DEFAULT_FLAGS = ()
     bayesforge.distributions.GaussianMixture.log_prob = npd.MixtureSameFamily.log_prob
-    bayesforge.fit.PRECISE_POTENTIAL_TERMS = 2**62
+    bayesforge.conditioning.MANY_TERMS = 2**62
 from bayesforge import bf
 m = bf(platform="cpu", cores=2)
 import numpy as np

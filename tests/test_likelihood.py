@@ -232,31 +232,6 @@ def test_kmeans_start_finds_the_sites_by_structure():
     assert kmeans_start(lambda y: numpyro.sample("y", npd.Normal(0.0, 1.0), obs=y), {"y": jnp.zeros(3)}) == (None, None)
 
 
-def test_start_relative_potential_differs_by_a_constant_and_switches_off():
-    from bayesforge.fit import _SampledModel, start_log_densities
-    from bayesforge.mixture import kmeans_start
-
-    kwargs = {"data": jnp.asarray(_two_blobs())}
-    strategy, _ = kmeans_start(_tiny_mixture_model, kwargs)
-    offsets = start_log_densities(_tiny_mixture_model, kwargs, strategy, seed=0, min_terms=100)
-    assert list(offsets) == ["obs"] and offsets["obs"].shape == (120,)
-    assert start_log_densities(_tiny_mixture_model, kwargs, strategy, seed=0, min_terms=121) == {}
-    sampled = _SampledModel(_tiny_mixture_model, offsets)
-    assert sampled.__name__ == _tiny_mixture_model.__name__
-    params = {"w": jnp.array([0.4, 0.6]), "centres": jnp.array([[-3.0, -4.0], [3.5, 3.0]]),
-              "spread": jnp.array([[0.6, 0.4], [1.2, 0.9]]), "corr": jnp.array([[[1.0, 0.0], [0.6, 0.8]]] * 2)}
-
-    def densities(params):  # one compile: the model, the model while sampling, and after sampling
-        plain = log_density(_tiny_mixture_model, (), kwargs, params)[0]
-        shifted = log_density(sampled, (), kwargs, params)[0]
-        sampled.active = False  # after sampling: the model's own log-density (LOO, ArviZ)
-        return plain, shifted, log_density(sampled, (), kwargs, params)[0]
-
-    plain, shifted, after = jax.jit(densities)(params)
-    np.testing.assert_allclose(plain - shifted, float(jnp.sum(offsets["obs"])), rtol=1e-5)
-    np.testing.assert_allclose(after, plain, rtol=1e-6)
-
-
 def _one_dimensional_mixture(y):
     """Two normal components on a line (D = 1: the cheapest mixture to compile)."""
     w = numpyro.sample("w", npd.Dirichlet(jnp.ones(2)))
