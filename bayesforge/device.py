@@ -28,7 +28,7 @@ import jax
 
 from . import distributed as _distributed
 from .defaults import DEFAULT_CHAINS
-from .interop import as_int
+from .validation import as_int
 
 __all__ = ["Devices", "configure", "DEFAULT_CHAINS", "PLATFORMS", "XLA_DEFAULT_FLAGS", "with_default_xla_flags"]
 

@@ -49,7 +49,7 @@ import numpyro.distributions as npd
 from numpyro.primitives import _PYRO_STACK
 
 from .distributions import REPLACEMENTS
-from .interop import as_int, as_shape
+from .validation import as_int, as_shape, numeric_list_as_array
 
 __all__ = ["Distributions", "DistributionFactory", "registry", "snake_case"]
 
@@ -87,15 +87,6 @@ def registry() -> Mapping[str, Callable[..., npd.Distribution]]:
         if _is_distribution_constructor(name, obj):
             table[snake_case(name)] = REPLACEMENTS.get(name, obj)
     return dict(sorted(table.items()))
-
-
-def _numeric_sequence_as_array(value: Any) -> Any:
-    """Lists of numbers become arrays (NumPyro wants arrays); anything else, tuples (shapes) included, is unchanged."""
-    if isinstance(value, list) and value:
-        array = np.asarray(value)
-        if array.dtype.kind in "biuf":
-            return jnp.asarray(array)
-    return value
 
 
 def _parameters(constructor: Callable[..., Any]) -> inspect.Signature:
@@ -139,7 +130,7 @@ class DistributionFactory:
                 bound[key] = int(value)  # binomial samplers index with it; R sends 10 as 10.0
             elif key.endswith("shape") and value is not None:
                 bound[key] = as_shape(value, key)
-        bound = {k: v if k.endswith("shape") else _numeric_sequence_as_array(v) for k, v in bound.items()}
+        bound = {k: v if k.endswith("shape") else numeric_list_as_array(v) for k, v in bound.items()}
         return self.constructor(**bound)
 
     def __call__(

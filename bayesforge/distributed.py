@@ -48,7 +48,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .interop import as_int
+from .validation import as_int
 
 __all__ = ["DistributedSettings", "parse_settings", "initialize", "is_main_process", "process_index",
            "process_count", "row_range", "read_own_rows", "agree_on_rows", "same_in_every_process",

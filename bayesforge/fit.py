@@ -10,10 +10,12 @@ GPU; ARCHITECTURE.md places this module among the others):
 * OpenBLAS's own threads fight the chains for cores, so BLAS is limited to one
   thread while the chains run;
 * JAX dispatches asynchronously: the draws are waited for inside those limits;
-* a model observing a Gaussian mixture starts at the k-means solution of its data
-  unless ``init_strategy`` is given (:func:`bayesforge.mixture.kmeans_start`; from
-  NumPyro's default uniform start the seed's model at N = 10 000 took 285 s with
-  chains in wrong modes, from k-means as long as the library GMM);
+* without ``init_strategy``, the chains start where the first of the workspace's
+  start steps says (``fit_steps``, :mod:`bayesforge.steps`; this module knows none of
+  them): ``bf()``'s default starts a model observing a Gaussian mixture at the k-means
+  solution of its data (:class:`bayesforge.mixture.KMeansStart`; from NumPyro's default
+  uniform start the seed's model at N = 10 000 took 285 s with chains in wrong modes,
+  from k-means as long as the library GMM);
 * start values given with ``init_to_value`` (or a k-means start) are cast to the
   fit's float type inside its precision context (:func:`values_in_precision`):
   NUTS stops on float32 start values in a float64 fit ("cond branches must have
@@ -50,8 +52,9 @@ from threadpoolctl import threadpool_limits
 
 from .device import Devices
 from .defaults import NUTS_DEFAULTS, TARGET_ACCEPT_PROB
-from .interop import as_int
+from .validation import as_int, as_model_value
 from .sharding import plan_sharding
+from .steps import FitStep, check_fit_steps, choose_start, describe_start
 
 __all__ = ["CHAIN_METHODS", "PRECISE_POTENTIAL_TERMS", "Sampler", "choose_chain_method", "match_arguments",
            "run_nuts", "start_log_densities", "values_in_precision"]
@@ -63,23 +66,6 @@ FALLBACK_CHAIN_METHOD = {"cpu": "vectorized", "gpu": "vectorized", "tpu": "vecto
 
 def _describe(model: Callable[..., Any], signature: inspect.Signature) -> str:
     return f"{getattr(model, '__name__', 'model')}{signature}"
-
-
-def _to_model_value(value: Any) -> Any:
-    """numpy/pandas/array-like -> JAX arrays; numpy scalars -> Python scalars (static); the rest unchanged."""
-    if isinstance(value, jax.Array):
-        return value
-    if hasattr(value, "to_numpy"):  # pandas DataFrame / Series
-        value = value.to_numpy()
-    elif not isinstance(value, np.ndarray) and (hasattr(value, "__array__") or hasattr(value, "__array_interface__")):
-        value = np.asarray(value)  # array-likes from other languages (PythonCall, reticulate, ...)
-    if isinstance(value, np.ndarray):
-        return jnp.asarray(value) if value.ndim else _to_model_value(value.item())
-    if isinstance(value, np.generic):
-        return _to_model_value(value.item())
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, numbers.Number) for v in value):
-        return jnp.asarray(np.asarray(value))
-    return value
 
 
 def match_arguments(model: Callable[..., Any], data_on_model: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,7 +98,7 @@ def match_arguments(model: Callable[..., Any], data_on_model: Mapping[str, Any])
         raise ValueError(
             f"data_on_model has no {', '.join(repr(n) for n in missing)}, needed by {_describe(model, signature)}"
         )
-    return {k: _to_model_value(v) for k, v in data_on_model.items()}
+    return {k: as_model_value(v) for k, v in data_on_model.items()}
 
 
 def choose_chain_method(chain_method: str, num_chains: int, devices: Devices) -> str:
@@ -285,6 +271,7 @@ def run_nuts(
     thinning: Any = 1,
     shard_rows: bool | None = None,
     collect_warmup: bool = False,
+    fit_steps: tuple[FitStep, ...] = (),
     **nuts: Any,
 ) -> Sampler:
     """Fit ``model(**model_kwargs)`` with NUTS and return the finished :class:`Sampler` (NumPyro's ``MCMC``).
@@ -293,7 +280,9 @@ def run_nuts(
     None: when the chains do not run in parallel and the data is large, or spans processes).
     ``collect_warmup=True`` keeps the warmup's ``num_steps`` and ``diverging``
     (``Sampler.warmup_extra_fields``) at the cost of compiling the sampler twice.
-    Without ``init_strategy``, a Gaussian mixture model starts at k-means.
+    Without ``init_strategy``, the chains start where the first start step of ``fit_steps``
+    says (:func:`bayesforge.steps.choose_start`; ``Sampler.start`` its description), else at
+    NumPyro's default.
     """
     num_warmup = as_int(num_warmup, "num_warmup", minimum=0)
     num_samples = as_int(num_samples, "num_samples", minimum=1)
@@ -306,14 +295,14 @@ def run_nuts(
         raise TypeError(f"collect_warmup must be True or False, got {collect_warmup!r}")
     method = choose_chain_method(chain_method, num_chains, devices)
     options = _nuts_options(nuts)
-    from .mixture import is_kmeans_start, kmeans_start
+    fit_steps = check_fit_steps(fit_steps)
 
     with devices.context():
         if "init_strategy" in options:
-            start = "k-means" if is_kmeans_start(options["init_strategy"]) else None
+            start = describe_start(fit_steps, options["init_strategy"])
             options["init_strategy"] = values_in_precision(options["init_strategy"])
         else:
-            strategy, start = kmeans_start(model, model_kwargs, seed=seed)
+            strategy, start = choose_start(fit_steps, model, model_kwargs, seed)
             if strategy is not None:
                 options["init_strategy"] = strategy
     run = plan_sharding(model, model_kwargs, devices, num_chains=num_chains, chain_method=chain_method,

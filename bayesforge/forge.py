@@ -1,7 +1,9 @@
 """``bf()``: one BayesForge workspace — devices, ``m.dist``, ``m.ml``, data, fit and results.
 
-Each ``bf()`` object keeps its own data, sampler and results: two of them in
-one process do not interfere.
+Each ``bf()`` object keeps its own data, sampler, results and fit steps
+(``m.fit_steps``: where chains start and what is done to the draws, by default a
+Gaussian mixture's k-means start and relabelling): two of them in one process do
+not interfere.
 
 >>> from bayesforge import bf
 >>> m = bf(platform="cpu")
@@ -28,6 +30,9 @@ from .dist import Distributions
 from .fit import match_arguments
 from .ml import MachineLearning
 from .posterior import Posterior
+from .relabel import MIXTURE_FIT_STEPS, Relabel
+from .steps import FitStep, check_fit_steps, without
+from .validation import as_bool
 
 if TYPE_CHECKING:
     from .models.result import MixtureFit
@@ -37,10 +42,16 @@ __all__ = ["BayesForge", "bf"]
 
 
 class BayesForge:
-    """A modelling workspace. Build it with :func:`bf`."""
+    """A modelling workspace. Build it with :func:`bf`.
 
-    def __init__(self, devices: _device.Devices):
+    ``fit_steps``: the steps this workspace adds to every fit (:mod:`bayesforge.steps`;
+    default :data:`bayesforge.relabel.MIXTURE_FIT_STEPS`: a model observing a Gaussian
+    mixture starts at k-means and its draws are relabelled).
+    """
+
+    def __init__(self, devices: _device.Devices, fit_steps: tuple[FitStep, ...] = MIXTURE_FIT_STEPS):
         self.devices = devices
+        self._fit_steps = check_fit_steps(fit_steps)
         self.dist = Distributions(precision=devices.context)
         self.ml = MachineLearning()
         self._data_on_model: dict[str, Any] = {}
@@ -60,6 +71,19 @@ class BayesForge:
                 f"data_on_model must be a dict (R: a named list) of the model's arguments, got {type(value).__name__}"
             )
         self._data_on_model = dict(value)
+
+    @property
+    def fit_steps(self) -> tuple[FitStep, ...]:
+        """The steps this workspace adds to every fit (a tuple; assign another tuple to change them)."""
+        return self._fit_steps
+
+    @fit_steps.setter
+    def fit_steps(self, value: tuple[FitStep, ...]) -> None:
+        self._fit_steps = check_fit_steps(value)
+
+    def steps_for_fit(self, relabel: Any = True) -> tuple[FitStep, ...]:
+        """The fit steps of one fit: :attr:`fit_steps`, less relabelling when ``relabel`` is False."""
+        return self._fit_steps if as_bool(relabel, "relabel") else without(self._fit_steps, Relabel.name)
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(
@@ -84,13 +108,14 @@ class BayesForge:
         ``multivariate_normal``), the draws of ``m.posteriors``, ``m.summary()``
         and ``m.to_arviz()`` are relabelled to one common labelling of the
         components (label switching; ``relabel=False`` keeps the sampler's
-        labels, which ``m.sampler`` always has). Extra keywords go to ``numpyro.infer.NUTS`` (e.g. ``init_strategy``,
+        labels, which ``m.sampler`` always has). Without ``init_strategy`` such a model starts at k-means.
+        (Both are :attr:`fit_steps`.) Extra keywords go to ``numpyro.infer.NUTS`` (e.g. ``init_strategy``,
         ``max_tree_depth``, ``dense_mass``). Returns ``m``.
         """
         with self._fitting():
             kwargs = match_arguments(model, self._data_on_model)
             self._posterior = Posterior.sample(
-                model, kwargs, self.devices, relabel=relabel,
+                model, kwargs, self.devices, fit_steps=self.steps_for_fit(relabel),
                 num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
                 chain_method=chain_method, seed=seed, progress_bar=progress_bar,
                 target_accept_prob=target_accept_prob, thinning=thinning, **nuts,

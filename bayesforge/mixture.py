@@ -11,8 +11,9 @@ Where chains start: :func:`kmeans_initial_values` (weights, means, scales and
 correlations from a k-means solution) and :func:`init_to_kmeans`, the NumPyro
 init strategy that starts at them; :func:`kmeans_start` finds, by structure, which
 sites of any Gaussian mixture model are the weights, means, scales and
-correlations, and builds that strategy from the observed data (``m.fit`` uses it
-when no ``init_strategy`` is given).
+correlations, and builds that strategy from the observed data; :class:`KMeansStart`
+is that as a fit step (:mod:`bayesforge.steps`), which ``bf()`` adds to every fit
+(``m.fit`` without ``init_strategy`` starts a Gaussian mixture there).
 """
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ from numpyro import handlers
 
 from . import defaults
 from .missing import Missingness, check_observed_rows, column_spread, rows_for_kmeans
+from .replay import compiled_replay
+from .steps import StartStep
 
-__all__ = ["MixtureDraws", "KMEANS_POINTS", "gaussian_mixture_draws", "init_to_kmeans", "is_kmeans_start",
+__all__ = ["KMeansStart", "MixtureDraws", "KMEANS_POINTS", "gaussian_mixture_draws", "init_to_kmeans", "is_kmeans_start",
            "kmeans_initial_values", "kmeans_start", "gaussian_mixture_of", "incomplete_parts", "marginal_draws",
            "membership_probabilities", "memberships_per_draw",
-           "occupied_components", "compiled_replay"]
+           "occupied_components"]
 
 
 @dataclass(frozen=True)
@@ -91,43 +94,6 @@ def _mixture_site(trace: Mapping[str, Any]) -> str:
         "this model has no Gaussian mixture to draw: its observed site must be "
         "m.dist.mixture_same_family(..., component_distribution=m.dist.multivariate_normal(..., create_obj=True))"
     )
-
-
-def _replay(model: Callable[..., Any], model_kwargs: Mapping[str, Any], params: Mapping[str, Any]):
-    with handlers.seed(rng_seed=0):
-        return handlers.trace(handlers.substitute(model, data=params)).get_trace(**model_kwargs)
-
-
-def compiled_replay(
-    model: Callable[..., Any],
-    model_kwargs: Mapping[str, Any],
-    params: Mapping[str, Any],
-    extract: Callable[[Mapping[str, Any]], Any],
-    batched: bool = False,
-) -> Any:
-    """``extract(trace)`` of the model replayed at ``params``, as one compiled function.
-
-    Run eagerly, NumPyro executes (and the first time compiles) the model one
-    operation at a time: about 10 s for the seed GMM, against well under 1 s
-    compiled. ``batched``: ``params`` has a leading draws axis and the replay is
-    vectorised over it. Array arguments go in as arguments, not baked-in
-    constants; a model that needs them concrete (NumPy calls on the data) gets
-    them as constants instead.
-    """
-    arrays = {k: v for k, v in model_kwargs.items() if isinstance(v, (np.ndarray, jax.Array))}
-    static = {k: v for k, v in model_kwargs.items() if k not in arrays}
-
-    def run(params, arrays):
-        return extract(_replay(model, {**static, **arrays}, params))
-
-    def run_with_constants(params):
-        return extract(_replay(model, model_kwargs, params))
-
-    try:
-        return jax.jit(jax.vmap(run, in_axes=(0, None)) if batched else run)(params, arrays)
-    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError,
-            jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError):
-        return jax.jit(jax.vmap(run_with_constants) if batched else run_with_constants)(params)
 
 
 def gaussian_mixture_draws(
@@ -537,3 +503,19 @@ def kmeans_start(model: Callable[..., Any], model_kwargs: Mapping[str, Any], see
     by_role = kmeans_initial_values(observed, centroids)
     values = {name: by_role[role] for role, name in roles.items()}
     return init_to_kmeans(values), "k-means"
+
+
+class KMeansStart(StartStep):
+    """The fit step that starts a Gaussian mixture model's chains at k-means (:func:`kmeans_start`).
+
+    >>> KMeansStart().describe(init_to_kmeans({"mu": np.zeros(2)}))
+    'k-means'
+    """
+
+    name = "kmeans_start"
+
+    def start(self, model: Callable[..., Any], model_kwargs: Mapping[str, Any], seed: int):
+        return kmeans_start(model, model_kwargs, seed=seed)
+
+    def describe(self, init_strategy: Any) -> str | None:
+        return "k-means" if is_kmeans_start(init_strategy) else None

@@ -101,8 +101,8 @@ class LoadedPosterior(Posterior):
         stats = self.saved.sample_stats
         return int(np.asarray(stats["diverging"]).sum()) if "diverging" in stats else 0
 
-    def relabelled(self) -> "LoadedPosterior":
-        """Itself: the draws were saved relabelled."""
+    def postprocessed(self, steps) -> "LoadedPosterior":
+        """Itself: the draws were saved post-processed (relabelled)."""
         return self
 
     def to_arviz(self) -> "az.InferenceData":

@@ -6,13 +6,14 @@
     m.summary(hdi_prob=0.89)                  # pandas DataFrame, rounded to significant figures
     m.to_arviz().log_likelihood                # pointwise, for LOO / WAIC
 
-When the model observes a Gaussian mixture, :meth:`Posterior.relabelled`
-gives the same fit with every draw put in one labelling of the components
-(see :mod:`bayesforge.relabel`); ``m.fit`` does this by default.
+A fit is given post-processing steps (:mod:`bayesforge.steps`) that turn its draws into
+other draws; they run on first use of the draws (``by_chain()``), and ``details`` records
+what each did. This module knows nothing of what they are: the workspace passes its own
+(``m.fit_steps``; by default a Gaussian mixture's draws are relabelled, :mod:`bayesforge.relabel`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 import warnings
@@ -23,8 +24,9 @@ from numpyro.infer import MCMC
 
 from .device import Devices
 from .distributed import process_count, shared_rows
-from .interop import as_int
-from .relabel import MixtureLayout, find_mixture_layout, label_permutations, permute_components
+from .replay import compiled_replay
+from .steps import FitStep, PostStep, check_fit_steps, post_steps
+from .validation import check_round_to
 
 if TYPE_CHECKING:
     import arviz as az
@@ -34,9 +36,6 @@ __all__ = ["Posterior", "arviz", "round_summary"]
 #: ArviZ's names for NumPyro's per-draw statistics (as ``arviz.from_numpyro`` gives them).
 _ARVIZ_SAMPLE_STATS = {"potential_energy": "lp", "adapt_state.step_size": "step_size", "num_steps": "n_steps",
                        "accept_prob": "acceptance_rate"}
-
-#: Points (evenly spaced through the data) whose memberships decide the relabelling.
-RELABEL_POINTS = 500
 
 
 def arviz():
@@ -55,12 +54,13 @@ class Posterior:
     model: Callable[..., Any]
     model_kwargs: dict[str, Any]
     devices: Devices
-    #: Draws by chain ``{site: array(chains, draws, ...)}`` when they differ from the sampler's (relabelled).
+    #: Draws by chain ``{site: array(chains, draws, ...)}`` when they differ from the sampler's (post-processed).
     samples_by_chain: dict[str, np.ndarray] | None = field(default=None, repr=False)
-    _layout: MixtureLayout | None = field(default=None, repr=False)
-    _permutations: np.ndarray | None = field(default=None, repr=False)
-    #: Relabel on first use of the draws (so ``m.fit`` itself costs what NumPyro's run costs).
-    relabel_pending: bool = field(default=False, repr=False)
+    #: Post-processing steps not yet applied: they run on first use of the draws (so ``m.fit`` itself costs
+    #: what NumPyro's run costs).
+    steps: tuple[PostStep, ...] = field(default=(), repr=False)
+    #: What each applied post-processing step did, by step name (e.g. ``"relabel"``).
+    details: dict[str, Any] = field(default_factory=dict, repr=False)
     _idata: "az.InferenceData | None" = field(default=None, repr=False)
     #: "nuts", or "vi" for draws from a variational approximation (:mod:`bayesforge.vi`; no ``mcmc``).
     method: str = "nuts"
@@ -69,32 +69,38 @@ class Posterior:
     #: Compiled posterior-predictive functions of this fit, kept for the next call (sample_predictive, score_samples).
     _predictive_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        self.steps = post_steps(check_fit_steps(self.steps, "steps"))
+
     @classmethod
-    def sample(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices, relabel: bool = True,
-               **options: Any) -> "Posterior":
-        """Fit ``model(**model_kwargs)`` with NUTS (options of :func:`bayesforge.fit.run_nuts`) on ``devices``."""
+    def sample(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices,
+               fit_steps: tuple[FitStep, ...] = (), **options: Any) -> "Posterior":
+        """Fit ``model(**model_kwargs)`` with NUTS (options of :func:`bayesforge.fit.run_nuts`) on ``devices``.
+
+        ``fit_steps``: where chains start (start steps, given to the sampler) and what is done to the
+        draws (post-processing steps, applied on first use of the draws).
+        """
         from .fit import run_nuts
 
-        if not isinstance(relabel, bool):
-            raise TypeError(f"relabel must be True or False, got {relabel!r}")
-        posterior = cls(mcmc=run_nuts(model, model_kwargs, devices, **options), model=model,
-                        model_kwargs=dict(model_kwargs), devices=devices, relabel_pending=relabel)
-        if relabel and process_count() > 1:
-            posterior.by_chain()  # relabelling gathers points from every process: all of them now, together
+        fit_steps = check_fit_steps(fit_steps)
+        posterior = cls(mcmc=run_nuts(model, model_kwargs, devices, fit_steps=fit_steps, **options), model=model,
+                        model_kwargs=dict(model_kwargs), devices=devices, steps=post_steps(fit_steps))
+        if posterior.steps and process_count() > 1:
+            posterior.by_chain()  # a step may gather rows from every process: all of them now, together
         return posterior
 
     @classmethod
     def variational_fit(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices,
-                        relabel: bool = True, **options: Any) -> "Posterior":
+                        fit_steps: tuple[FitStep, ...] = (), **options: Any) -> "Posterior":
         """Fit ``model(**model_kwargs)`` by minibatch variational inference (options of
-        :func:`bayesforge.vi.fit_vi`); the draws from the fitted guide are one chain."""
+        :func:`bayesforge.vi.fit_vi`); the draws from the fitted guide are one chain. ``fit_steps``: their
+        post-processing steps are applied to those draws (start steps do not apply: VI starts where it is told)."""
         from .vi import fit_vi
 
-        if not isinstance(relabel, bool):
-            raise TypeError(f"relabel must be True or False, got {relabel!r}")
+        fit_steps = check_fit_steps(fit_steps)
         fit = fit_vi(model, model_kwargs, devices=devices, **options)
         return cls(mcmc=None, model=model, model_kwargs=dict(model_kwargs), devices=devices,
-                   samples_by_chain=fit.samples, relabel_pending=relabel, method="vi", variational=fit)
+                   samples_by_chain=fit.samples, steps=post_steps(fit_steps), method="vi", variational=fit)
 
     @property
     def note(self) -> str | None:
@@ -105,25 +111,17 @@ class Posterior:
                 "understates its uncertainty (sds and intervals too narrow); r̂, ESS and MCSE describe MCMC "
                 "chains and are left empty (NaN)")
 
-    @property
-    def layout(self) -> MixtureLayout | None:
-        """The Gaussian mixture whose labels were aligned (None: no mixture, or not relabelled)."""
-        self.by_chain()
-        return self._layout
-
-    @property
-    def permutations(self) -> np.ndarray | None:
-        """For each draw (chains stacked), the permutation of components applied to it."""
-        self.by_chain()
-        return self._permutations
-
     def by_chain(self) -> dict[str, np.ndarray]:
-        """Posterior draws by chain: ``{site: array(num_chains, num_samples, ...)}`` (relabelled if asked)."""
-        if self.relabel_pending:
-            self.relabel_pending = False
-            aligned = self.relabelled()
-            self.samples_by_chain, self._layout, self._permutations = (
-                aligned.samples_by_chain, aligned._layout, aligned._permutations)
+        """Posterior draws by chain: ``{site: array(num_chains, num_samples, ...)}``, post-processed.
+
+        The first call applies the pending post-processing steps (``steps``), in order.
+        """
+        pending, self.steps = self.steps, ()
+        for step in pending:
+            result = step.apply(self)
+            if result is not None:
+                self.samples_by_chain, self.details[step.name] = result
+                self._idata = None
         if self.samples_by_chain is not None:
             return self.samples_by_chain
         return {k: np.asarray(v) for k, v in self.mcmc.get_samples(group_by_chain=True).items()}
@@ -133,33 +131,14 @@ class Posterior:
         """Posterior draws, chains stacked: ``{site: array(num_chains * num_samples, ...)}``."""
         return {k: v.reshape((-1,) + v.shape[2:]) for k, v in self.by_chain().items()}
 
-    def relabelled(self) -> "Posterior":
-        """This fit with the components of a Gaussian mixture in one labelling across draws and chains.
-
-        Returns ``self`` when the model observes no Gaussian mixture. Sites in a
-        plate of size K and the mixing weights are permuted draw by draw (see
-        :mod:`bayesforge.relabel`); the log-likelihood is unchanged.
-        """
-        from .mixture import gaussian_mixture_draws, memberships_per_draw
-
+    def postprocessed(self, steps: tuple[FitStep, ...]) -> "Posterior":
+        """This fit with the post-processing ``steps`` applied to its draws now: a new :class:`Posterior`
+        (this one unchanged; its own pending steps are applied first)."""
         by_chain = self.by_chain()
-        first = {k: v[0, 0] for k, v in by_chain.items()}
-        with self.devices.context():
-            layout = find_mixture_layout(self.model, self.model_kwargs, first)
-            if layout is None:
-                return self
-            stacked = {k: v.reshape((-1,) + v.shape[2:]) for k, v in by_chain.items()}
-            total = len(next(iter(stacked.values())))
-            mixture = gaussian_mixture_draws(self.model, self.model_kwargs, stacked, max_draws=total)
-            points = shared_rows(layout.observed, RELABEL_POINTS)  # evenly spaced, from every process's rows
-            permutations = label_permutations(memberships_per_draw(mixture, points))
-        relabelled = dict(by_chain)
-        for site, axis in layout.component_axes.items():
-            value = stacked[site]
-            relabelled[site] = permute_components(value, permutations, axis).reshape(by_chain[site].shape)
-        return Posterior(mcmc=self.mcmc, model=self.model, model_kwargs=self.model_kwargs, devices=self.devices,
-                         samples_by_chain=relabelled, _layout=layout, _permutations=permutations,
-                         method=self.method, variational=self.variational)
+        result = replace(self, samples_by_chain=by_chain, steps=post_steps(check_fit_steps(steps, "steps")),
+                         details=dict(self.details), _idata=None)
+        result.by_chain()
+        return result
 
     @property
     def num_divergences(self) -> int:
@@ -256,8 +235,6 @@ class Posterior:
         """
         import jax.numpy as jnp
 
-        from .mixture import compiled_replay
-
         by_chain = self.by_chain()
         with self.devices.context():
             first = {name: jnp.asarray(value)[0] for name, value in self.draws.items()}
@@ -292,7 +269,7 @@ class Posterior:
         """
         if not 0 < float(hdi_prob) < 1:
             raise ValueError(f"hdi_prob must be strictly between 0 and 1, got {hdi_prob!r}")
-        rounding = _check_round_to(round_to)
+        rounding = check_round_to(round_to)
         with warnings.catch_warnings():
             # r̂ of a constant (e.g. the unit diagonal of a Cholesky factor) is NaN, which the table shows.
             warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
@@ -311,14 +288,6 @@ class Posterior:
 MCMC_COLUMNS = ("mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat")
 #: Significant figures of "auto" rounding, by column: estimates, their Monte Carlo standard errors.
 ESTIMATE_DIGITS, MCSE_DIGITS = 4, 2
-
-
-def _check_round_to(round_to: Any) -> Any:
-    if round_to is None or (isinstance(round_to, str) and round_to in ("auto", "none", "None")):
-        return None if round_to in (None, "none", "None") else "auto"
-    if isinstance(round_to, str):
-        raise ValueError(f"round_to must be 'auto', a number of decimals, or None/'none' for raw numbers, got {round_to!r}")
-    return as_int(round_to, "round_to", minimum=0)
 
 
 def _significant(values: pd.Series, digits: int) -> pd.Series:

@@ -47,7 +47,7 @@ from numpyro.infer import Predictive
 from numpyro.infer.util import log_likelihood
 from numpyro.primitives import Messenger
 
-from .interop import as_int
+from .validation import as_int
 
 __all__ = ["ObservedSite", "observed_sites", "choose_site", "sample_observed", "log_predictive_density",
            "evenly_spaced_draws"]

@@ -8,6 +8,12 @@ each draw, the permutation of components that best matches a common reference
 ``scipy.optimize.linear_sum_assignment``) and applies it to every site indexed
 by component.
 
+:class:`Relabel` is this as a fit step (:mod:`bayesforge.steps`): ``bf()`` adds it to every
+fit (``m.fit(relabel=False)`` leaves it out), so the draws of a model observing a Gaussian
+mixture are relabelled on first use; :func:`relabelled` relabels a posterior now, and
+:func:`relabelling_of` says what was done (the layout and each draw's permutation).
+:data:`MIXTURE_FIT_STEPS` are the steps every ``bf()`` workspace starts with.
+
 >>> import numpy as np
 >>> p = np.array([[0.9, 0.1], [0.2, 0.8]])                 # memberships of 2 points under one draw
 >>> label_permutations(np.stack([p, p[:, ::-1], p])).tolist()   # draw 1 has swapped labels
@@ -16,14 +22,24 @@ by component.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .mixture import compiled_replay, gaussian_mixture_of
+from .distributed import shared_rows
+from .mixture import KMeansStart, gaussian_mixture_draws, gaussian_mixture_of, memberships_per_draw
+from .replay import compiled_replay
+from .steps import PostStep
 
-__all__ = ["MixtureLayout", "find_mixture_layout", "label_permutations", "permute_components"]
+if TYPE_CHECKING:
+    from .posterior import Posterior
+
+__all__ = ["MIXTURE_FIT_STEPS", "MixtureLayout", "RELABEL_POINTS", "Relabel", "Relabelling", "find_mixture_layout",
+           "label_permutations", "permute_components", "relabelled", "relabelling_of"]
+
+#: Points (evenly spaced through the data) whose memberships decide the relabelling.
+RELABEL_POINTS = 500
 
 
 @dataclass(frozen=True)
@@ -133,3 +149,66 @@ def permute_components(values: np.ndarray, permutations: np.ndarray, axis: int) 
     moved = np.moveaxis(values, position, 1)  # S × K × ...
     index = permutations.reshape(permutations.shape + (1,) * (moved.ndim - 2))
     return np.moveaxis(np.take_along_axis(moved, index, axis=1), 1, position)
+
+
+@dataclass(frozen=True)
+class Relabelling:
+    """What relabelling did to a fit's draws: the mixture's ``layout`` and, for each draw (chains stacked),
+    the ``permutations`` (S×K) of components applied to it."""
+
+    layout: MixtureLayout
+    permutations: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Relabel(PostStep):
+    """The fit step that puts every draw of a Gaussian mixture model in one labelling of the components.
+
+    Sites in a plate of size K and the mixing weights are permuted draw by draw
+    (:func:`label_permutations` on the memberships of :data:`RELABEL_POINTS` evenly spaced
+    points, gathered from every process); the log-likelihood is unchanged. A model
+    observing no Gaussian mixture is left alone.
+    """
+
+    name = "relabel"
+
+    def apply(self, posterior: "Posterior") -> tuple[dict[str, np.ndarray], Relabelling] | None:
+        by_chain = posterior.by_chain()
+        first = {k: v[0, 0] for k, v in by_chain.items()}
+        with posterior.devices.context():
+            layout = find_mixture_layout(posterior.model, posterior.model_kwargs, first)
+            if layout is None:
+                return None
+            stacked = {k: v.reshape((-1,) + v.shape[2:]) for k, v in by_chain.items()}
+            total = len(next(iter(stacked.values())))
+            mixture = gaussian_mixture_draws(posterior.model, posterior.model_kwargs, stacked, max_draws=total)
+            points = shared_rows(layout.observed, RELABEL_POINTS)  # evenly spaced, from every process's rows
+            permutations = label_permutations(memberships_per_draw(mixture, points))
+        relabelled = dict(by_chain)
+        for site, axis in layout.component_axes.items():
+            relabelled[site] = permute_components(stacked[site], permutations, axis).reshape(by_chain[site].shape)
+        return relabelled, Relabelling(layout=layout, permutations=permutations)
+
+
+#: The fit steps of a ``bf()`` workspace unless it is given others: a Gaussian mixture model starts at k-means
+#: and its draws are relabelled (frozen objects: workspaces share nothing they could change).
+MIXTURE_FIT_STEPS = (KMeansStart(), Relabel())
+
+
+def relabelled(posterior: "Posterior") -> "Posterior":
+    """``posterior`` with the components of its Gaussian mixture in one labelling across draws and chains.
+
+    A new :class:`~bayesforge.posterior.Posterior` (``posterior`` is unchanged); the same
+    draws when the model observes no Gaussian mixture. :func:`relabelling_of` it says what
+    was done.
+    """
+    return posterior.postprocessed((Relabel(),))
+
+
+def relabelling_of(posterior: "Posterior") -> Relabelling | None:
+    """What relabelling did to ``posterior``'s draws (None: no Gaussian mixture, or not relabelled).
+
+    Applies the fit's pending post-processing steps first (``posterior.by_chain()``).
+    """
+    posterior.by_chain()
+    return posterior.details.get(Relabel.name)

@@ -63,7 +63,7 @@ from numpyro.optim import Adam
 from numpyro.primitives import Messenger
 
 from .device import Devices
-from .interop import as_int
+from .validation import as_int
 
 __all__ = ["METHODS", "GUIDES", "ScaleObserved", "VIFit", "check_method", "converged", "fit_vi"]
 

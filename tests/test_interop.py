@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from bayesforge import interop
+from bayesforge import interop, validation
 
 
 # -- as_int / as_shape --------------------------------------------------------------------------
@@ -15,7 +15,7 @@ from bayesforge import interop
     (np.array(8.0), 8), (np.array([7.0])[0], 7), (1e15, 10**15),
 ])
 def test_as_int_accepts_whole_numbers_and_integral_floats(value, expected):
-    result = interop.as_int(value, "K")
+    result = validation.as_int(value, "K")
     assert result == expected and type(result) is int
 
 
@@ -33,13 +33,13 @@ def test_as_int_accepts_whole_numbers_and_integral_floats(value, expected):
 ])
 def test_as_int_rejects_everything_else_naming_the_argument(value, error, match):
     with pytest.raises(error, match=match):
-        interop.as_int(value, "K")
+        validation.as_int(value, "K")
 
 
 def test_as_int_minimum_names_the_argument():
-    assert interop.as_int(1.0, "num_chains", minimum=1) == 1
+    assert validation.as_int(1.0, "num_chains", minimum=1) == 1
     with pytest.raises(ValueError, match=r"^num_chains must be at least 1, got 0$"):
-        interop.as_int(0.0, "num_chains", minimum=1)
+        validation.as_int(0.0, "num_chains", minimum=1)
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -47,7 +47,7 @@ def test_as_int_minimum_names_the_argument():
     (np.array([2.0, 3.0]), (2, 3)), ([], ()),
 ])
 def test_as_shape_accepts_integral_floats(value, expected):
-    shape = interop.as_shape(value, "shape")
+    shape = validation.as_shape(value, "shape")
     assert shape == expected and all(type(n) is int for n in shape)
 
 
@@ -64,7 +64,7 @@ def test_as_shape_accepts_integral_floats(value, expected):
 ])
 def test_as_shape_rejects_the_rest_naming_the_argument(value, error, match):
     with pytest.raises(error, match=match):
-        interop.as_shape(value, "shape")
+        validation.as_shape(value, "shape")
 
 
 # -- model(fn, names) ---------------------------------------------------------------------------

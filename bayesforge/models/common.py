@@ -47,15 +47,14 @@ from numpyro.distributions.transforms import AffineTransform, biject_to
 from .. import defaults
 from ..distributed import column_moments, refuse_distributed, same_in_every_process
 from ..distributions import IncompleteGaussianMixture
-from ..interop import as_int
 from ..missing import Missingness, check_missing, check_observed_rows, column_spread
-from ..ml import as_data_matrix
 from ..posterior import Posterior
+from ..validation import as_data_matrix, as_int, column_names
 from ..vi import check_method
 from .result import MixtureFit
 
-__all__ = ["SAMPLING_DEFAULTS", "REG_COVAR", "MEAN_PRIOR_SCALE", "MixtureData", "ScaledNormal", "check_on_fit",
-           "check_reg_covar", "component_means", "component_scale_tril", "describe_column", "fit_mixture",
+__all__ = ["SAMPLING_DEFAULTS", "REG_COVAR", "MEAN_PRIOR_SCALE", "MixtureData", "ScaledNormal",
+           "component_means", "component_scale_tril", "describe_column", "fit_mixture",
            "fit_variational", "floored_scale_tril", "observe_gaussian_mixture", "prefixed_warnings", "prepare_data",
            "VI_DEFAULTS", "VI_OPTIONS"]
 
@@ -116,8 +115,7 @@ def prepare_data(data: Any, *, x64: bool, name: str = "data", missing: str = "er
     >>> prepare_data([[0.0, 1.0], [2.0, 5.0]], x64=False).scale.tolist()
     [1.0, 2.0]
     """
-    columns = getattr(data, "columns", None)
-    names = tuple(str(c) for c in columns) if columns is not None else None
+    names = column_names(data)
     matrix = as_data_matrix(data, name, missing=check_missing(missing))
     missingness = _missingness(matrix, names, name) if missing == "marginalize" else None
     with np.errstate(over="ignore", invalid="ignore"):  # a column whose squares overflow is refused below
@@ -179,23 +177,6 @@ def _check_precision(matrix, location, scale, names, x64: bool, name: str) -> No
                 f"{name}: {column} is too far from zero for its spread in {dtype}: values up to {largest[j]:.3g} "
                 f"are rounded by up to {info.eps * largest[j]:.2g}, more than {RESOLUTION:.0%} of its sd "
                 f"{scale[j]:.3g}; subtract an offset such as its mean{x64_hint}")
-
-
-def check_reg_covar(reg_covar: Any) -> float:
-    """``reg_covar`` as a float ≥ 0, or an error naming it."""
-    if isinstance(reg_covar, bool) or not isinstance(reg_covar, (int, float, np.integer, np.floating)):
-        raise TypeError(f"reg_covar must be a number >= 0 (relative to each column's variance), got {reg_covar!r}")
-    value = float(reg_covar)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"reg_covar must be a finite number >= 0 (relative to each column's variance), got {reg_covar!r}")
-    return value
-
-
-def check_on_fit(on_fit: Any) -> Callable[..., Any] | None:
-    """``on_fit`` (called as ``on_fit(k, fit, index, total)``) if callable or None, else a TypeError."""
-    if on_fit is not None and not callable(on_fit):
-        raise TypeError(f"on_fit must be a function on_fit(k, fit, index, total) or None, got {type(on_fit).__name__}")
-    return on_fit
 
 
 # -- priors in the data's units ------------------------------------------------------------------------------
@@ -363,7 +344,8 @@ def fit_mixture(
             values = {name: jnp.asarray(value) for name, value in start.items()}
         fit_options["init_strategy"] = init_to_value(values=values)
     started = time.perf_counter()
-    posterior = Posterior.sample(model, _arguments(data, model_kwargs), m.devices, **fit_options)
+    steps = m.steps_for_fit(fit_options.pop("relabel", True))
+    posterior = Posterior.sample(model, _arguments(data, model_kwargs), m.devices, fit_steps=steps, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
                       max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
                       feature_names=data.feature_names,
@@ -403,7 +385,7 @@ def fit_variational(
         fit_options["data_argument"] = ("data", "sample_weight")
     started = time.perf_counter()
     posterior = Posterior.variational_fit(model, _arguments(data, model_kwargs), m.devices,
-                                          init_values=start, **fit_options)
+                                          fit_steps=m.steps_for_fit(), init_values=start, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
                       max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
                       feature_names=data.feature_names,

@@ -25,9 +25,9 @@ from typing import Any, Callable
 import numpy as np
 
 from ..defaults import DEFAULT_TRUNCATION, UNUSED_WEIGHT
-from ..interop import as_int
+from ..validation import as_int, check_reg_covar
 from ..missing import column_spread, rows_for_kmeans
-from .common import (REG_COVAR, MixtureData, check_reg_covar, component_means, fit_mixture, floored_scale_tril,
+from .common import (REG_COVAR, MixtureData, component_means, fit_mixture, floored_scale_tril,
                      observe_gaussian_mixture, prepare_data)
 from .result import MixtureFit
 from .weights import weigh_data, with_sample_weight

@@ -31,15 +31,15 @@ import numpy as np
 
 from ..distributed import refuse_distributed, same_in_every_process, shared_rows
 from ..defaults import DEFAULT_K
-from ..interop import as_int
-from ..ml import as_data_matrix, kmeans
+from ..ml import fit_kmeans
 from ..missing import column_spread, rows_for_kmeans
 from ..mixture import KMEANS_POINTS
-from .common import (MEAN_PRIOR_SCALE, REG_COVAR, MixtureData, check_on_fit, check_reg_covar, component_means,
+from .common import (MEAN_PRIOR_SCALE, REG_COVAR, MixtureData, component_means,
                      component_scale_tril, fit_mixture, floored_scale_tril, observe_gaussian_mixture, prefixed_warnings,
                      prepare_data)
 from .result import MixtureFit
 from .selection import CRITERIA, KSelection, select_k
+from ..validation import as_data_matrix, as_int, check_on_fit, check_reg_covar
 from .weights import weigh_data, with_sample_weight
 
 __all__ = ["gmm_model", "library_gmm_model", "seed_data", "fit", "choose_k", "check_k", "check_initial_means",
@@ -166,7 +166,7 @@ def _kmeans_means(data: MixtureData, k: int) -> np.ndarray:
     if len(rows) > KMEANS_POINTS:  # a random sample (k-means with 10 starts on 10⁶ rows: 7 s, on the sample: 1 s)
         chosen = np.random.default_rng(0).choice(len(rows), KMEANS_POINTS, replace=False)
         rows, weight = rows[chosen], None if weight is None else np.asarray(weight)[chosen]
-    centroids = kmeans(rows, n_clusters=k, sample_weight=weight)["centroids"]  # weighted: repeated rows'
+    centroids = fit_kmeans(rows, k, sample_weight=weight)["centroids"]  # weighted: repeated rows'
     centroids = same_in_every_process({"centroids": centroids})["centroids"]
     return data.location + data.scale * centroids
 

@@ -31,9 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..interop import as_int
+from ..validation import as_data_matrix, as_int
 from ..mixture import MixtureDraws, gaussian_mixture_draws, membership_probabilities, occupied_components
-from ..ml import as_data_matrix
 from ..posterior import Posterior, arviz
 from ..predictive import log_densities, sample_points
 
@@ -252,9 +251,11 @@ class MixtureFit:
 
     def _component_axes(self) -> dict[str, int]:
         """Per posterior site, the (negative) axis of one draw's value that indexes components."""
-        layout = self.posterior.layout
+        from ..relabel import find_mixture_layout, relabelling_of
+
+        relabelling = relabelling_of(self.posterior)
+        layout = None if relabelling is None else relabelling.layout
         if layout is None:
-            from ..relabel import find_mixture_layout
 
             first = {name: value[0] for name, value in self.posterior.draws.items()}
             with self.posterior.devices.context():

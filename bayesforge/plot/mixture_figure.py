@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..mixture import MixtureDraws, gaussian_mixture_draws, membership_probabilities
-from ..ml import as_data_matrix
+from ..validation import as_data_matrix
 from .labels import place_labels
 from .line import line_figure
 from .pair_grid import pair_grid_figure

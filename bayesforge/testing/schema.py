@@ -100,7 +100,7 @@ def validate(spec: Any, path: Path) -> None:
 
     fit = spec["fit"]
     _require(fit, _REQUIRED_FIT_FIELDS, f"{where}: fit")
-    from ..interop import as_int
+    from ..validation import as_int
 
     for key in _REQUIRED_FIT_FIELDS:
         try:

@@ -5,6 +5,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from bayesforge.mixture import MixtureDraws, membership_probabilities, occupied_components
 from bayesforge.models.gmm import seed_data
+from bayesforge.relabel import relabelled, relabelling_of
 
 # -- label switching, on a posterior built by hand (no sampler: the labels are known) -----------------
 
@@ -37,15 +38,15 @@ def test_relabelling_puts_chains_with_permuted_labels_back_in_one_labelling(m):
     permuted = _hand_made_posterior(m, [[0, 1, 2], [2, 0, 1], [1, 2, 0], [0, 2, 1]])
     raw = permuted.summary(var_names=["weights", "mu"], round_to=None)
     assert raw["r_hat"].max() > 1.5  # the problem is real: averaging over labels mixes clusters
-    relabelled = permuted.relabelled()
-    table = relabelled.summary(var_names=["weights", "mu"], round_to=None)
+    aligned = relabelled(permuted)
+    table = aligned.summary(var_names=["weights", "mu"], round_to=None)
     assert table["r_hat"].max() < 1.05
     np.testing.assert_allclose(table.loc[[f"weights[{k}]" for k in range(3)], "mean"], TRUE_WEIGHTS, atol=0.02)
     mu = table.loc[[f"mu[{k}, {d}]" for k in range(3) for d in range(2)], "mean"].to_numpy().reshape(3, 2)
     np.testing.assert_allclose(mu, TRUE_MEANS, atol=0.05)  # chain 0's labels are the reference
-    assert relabelled.layout.component_axes == {"weights": -1, "mu": -2, "sigma": -2, "Lcorr": -3}
+    assert relabelling_of(aligned).layout.component_axes == {"weights": -1, "mu": -2, "sigma": -2, "Lcorr": -3}
     # each draw's permutation undoes its chain's
-    assert [tuple(p) for p in relabelled.permutations[::100]] == [(0, 1, 2), (1, 2, 0), (2, 0, 1), (0, 2, 1)]
+    assert [tuple(p) for p in relabelling_of(aligned).permutations[::100]] == [(0, 1, 2), (1, 2, 0), (2, 0, 1), (0, 2, 1)]
 
 
 def test_relabelling_also_fixes_switches_inside_one_chain(m):
@@ -54,7 +55,7 @@ def test_relabelling_also_fixes_switches_inside_one_chain(m):
     for name, axis in (("weights", 2), ("mu", 2), ("sigma", 2)):
         samples[name][0, 50:] = np.take(samples[name][0, 50:], [1, 0, 2], axis=axis - 1)
     posterior.samples_by_chain = samples
-    mu = posterior.relabelled().draws["mu"]
+    mu = relabelled(posterior).draws["mu"]
     np.testing.assert_allclose(mu.mean(axis=0), TRUE_MEANS, atol=0.05)
     assert mu[:, 0, 0].max() < -3.5  # no draw of component 0 is elsewhere
 
@@ -63,7 +64,7 @@ def test_a_model_without_a_mixture_is_left_alone(m):
     m.data_on_model = {"y": np.array([0.1, -0.2, 0.3])}
     m.fit(lambda y: m.dist.normal(m.dist.normal(0, 1, name="mu"), 1, name="y", obs=y),
           num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
-    assert m.posterior.layout is None and m.posterior.samples_by_chain is None
+    assert relabelling_of(m.posterior) is None and m.posterior.samples_by_chain is None
 
 
 def test_relabel_must_be_a_bool(m):

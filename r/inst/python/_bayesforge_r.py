@@ -177,9 +177,12 @@ def attribute(x, name, default=None):
 
 def component_axes(posterior):
     """``{site: positive axis of one draw's value that indexes components}`` of a relabelled mixture, else {}."""
-    layout = posterior.layout
-    if layout is None:
+    from bayesforge.relabel import relabelling_of
+
+    relabelling = relabelling_of(posterior)
+    if relabelling is None:
         return {}
+    layout = relabelling.layout
     draws = posterior.by_chain()
     return {site: axis % (np.ndim(draws[site]) - 2) for site, axis in layout.component_axes.items() if site in draws}
 
@@ -207,12 +210,13 @@ def log_likelihood_by_chain(idata, var_name=None):
 
 def workspace_mixture(m, max_draws):
     """The workspace's last fit as a :class:`~bayesforge.models.result.MixtureFit` (for its memberships)."""
-    from bayesforge.interop import as_int
+    from bayesforge.validation import as_int
     from bayesforge.models.result import MixtureFit
-    from bayesforge.relabel import find_mixture_layout
+    from bayesforge.relabel import find_mixture_layout, relabelling_of
 
     posterior = m.posterior
-    layout = posterior.layout
+    relabelling = relabelling_of(posterior)
+    layout = None if relabelling is None else relabelling.layout
     if layout is None:
         first = {k: v[0, 0] for k, v in posterior.by_chain().items()}
         with posterior.devices.context():

@@ -1,0 +1,212 @@
+"""Every check and coercion of what a user passes in: one home, called once at the public entry points.
+
+The entry points (``m.fit``, ``m.gmm`` / ``m.dpmm`` / ``m.choose_k``, ``m.dist``, ``m.ml``,
+the figures, the R and Julia front ends) call these on what they are given and pass the
+checked values down; the functions below them take checked values and do not check again.
+Every error names the argument and says what was expected (TypeError for a wrong kind of
+value, ValueError for a wrong value).
+
+Foreign languages hand the core numbers that are floats where Python wants integers (R's
+``8`` is ``8.0``): :func:`as_int` / :func:`as_shape` accept integral floats and refuse
+anything else.
+
+>>> as_int(8.0, "K")
+8
+>>> as_shape([2.0, 3], "shape")
+(2, 3)
+>>> as_data_matrix([[1.0, 2.0], [3.0, 4.0]]).shape
+(2, 2)
+>>> column_names(np.zeros((2, 2))) is None
+True
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["as_bool", "as_data_matrix", "as_int", "as_model_value", "as_shape", "check_on_fit", "check_reg_covar",
+           "check_round_to", "column_names", "numeric_list_as_array"]
+
+
+def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """Return ``value`` as a Python ``int``; integral floats (``8.0``) are accepted.
+
+    Raises ``TypeError`` for non-numbers and ``ValueError`` for ``8.5`` or a
+    value below ``minimum``; both messages name the argument.
+
+    >>> as_int(3.0, "size")
+    3
+    >>> as_int(2.5, "size")
+    Traceback (most recent call last):
+    ...
+    ValueError: size must be a whole number, got 2.5
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    array = np.asarray(value) if not isinstance(value, (numbers.Number, str)) else None
+    if array is not None:
+        if array.shape != ():
+            raise TypeError(f"{name} must be a single whole number, got an array of shape {array.shape}")
+        value = array.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a whole number, got {type(value).__name__} {value!r}")
+    if isinstance(value, numbers.Integral):
+        result = int(value)
+    else:
+        if not np.isfinite(value) or float(value) != int(value):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        result = int(value)
+    if minimum is not None and result < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {result}")
+    return result
+
+
+def as_shape(value: Any, name: str) -> tuple[int, ...]:
+    """Return ``value`` as a shape tuple of non-negative ints.
+
+    A single number means a one-dimensional shape; ``None`` means ``()``.
+
+    >>> as_shape(3, "shape"), as_shape(None, "shape"), as_shape((2.0, 4), "shape")
+    ((3,), (), (2, 4))
+    """
+    if value is None:
+        return ()
+    if isinstance(value, numbers.Number) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return (as_int(value, name, minimum=0),)
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a whole number or a sequence of whole numbers, got {value!r}")
+    try:
+        items = list(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a whole number or a sequence of whole numbers, got {value!r}") from None
+    return tuple(as_int(v, f"{name}[{i}]", minimum=0) for i, v in enumerate(items))
+
+
+def as_data_matrix(data: Any, name: str = "data", missing: str | None = None) -> np.ndarray:
+    """``data`` as a finite float N×D numpy array, or a ValueError/TypeError naming ``name``.
+
+    ``missing``: None refuses NaN; ``"error"`` refuses it too, the message saying that
+    ``missing="marginalize"`` fits rows with missing values; ``"marginalize"`` keeps NaN
+    (a missing cell) and refuses only infinite values.
+
+    >>> as_data_matrix([[1.0, float("nan")]], missing="error")
+    Traceback (most recent call last):
+    ...
+    ValueError: data has 1 NaN/inf value(s), the first at row 0, column 1; to fit rows with missing values (NaN), pass missing="marginalize" (each row's likelihood then uses the values it has)
+    """
+    if hasattr(data, "to_numpy"):
+        data = data.to_numpy()
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a numeric N×D array, got {type(data).__name__}") from None
+    if array.ndim != 2:
+        hint = f"; for one feature pass {name}.reshape(-1, 1)" if array.ndim == 1 else ""
+        raise ValueError(f"{name} must be a 2-D array (N points × D features), got shape {array.shape}{hint}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    if missing == "marginalize":
+        bad = np.isinf(array)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError(f"{name} has {int(bad.sum())} infinite value(s), the first at row {row}, column {col}: "
+                             "only NaN marks a missing value")
+        return array
+    bad = ~np.isfinite(array)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        hint = ""
+        if missing == "error" and np.isnan(array).any():
+            hint = ('; to fit rows with missing values (NaN), pass missing="marginalize" (each row\'s likelihood '
+                    "then uses the values it has)")
+        raise ValueError(f"{name} has {int(bad.sum())} NaN/inf value(s), the first at row {row}, column {col}{hint}")
+    return array
+
+
+def as_bool(value: Any, name: str) -> bool:
+    """``value`` if it is True or False, else a TypeError naming ``name``.
+
+    >>> as_bool("yes", "relabel")
+    Traceback (most recent call last):
+    ...
+    TypeError: relabel must be True or False, got 'yes'
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def column_names(data: Any) -> tuple[str, ...] | None:
+    """The column names of a table (a pandas DataFrame: ``str`` of each), or None for an array.
+
+    >>> import pandas as pd
+    >>> column_names(pd.DataFrame({"height": [1.0], 2: [3.0]}))
+    ('height', '2')
+    """
+    columns = getattr(data, "columns", None)
+    return tuple(str(c) for c in columns) if columns is not None else None
+
+
+def as_model_value(value: Any) -> Any:
+    """A model argument as the model gets it: numpy/pandas/array-like -> JAX arrays; numpy scalars -> Python
+    scalars (static sizes); the rest unchanged.
+
+    >>> as_model_value(np.float64(3.0)), as_model_value([1.0, 2.0]).shape
+    (3.0, (2,))
+    """
+    if isinstance(value, jax.Array):
+        return value
+    if hasattr(value, "to_numpy"):  # pandas DataFrame / Series
+        value = value.to_numpy()
+    elif not isinstance(value, np.ndarray) and (hasattr(value, "__array__") or hasattr(value, "__array_interface__")):
+        value = np.asarray(value)  # array-likes from other languages (PythonCall, reticulate, ...)
+    if isinstance(value, np.ndarray):
+        return jnp.asarray(value) if value.ndim else as_model_value(value.item())
+    if isinstance(value, np.generic):
+        return as_model_value(value.item())
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, numbers.Number) for v in value):
+        return jnp.asarray(np.asarray(value))
+    return value
+
+
+def numeric_list_as_array(value: Any) -> Any:
+    """Lists of numbers become arrays (NumPyro wants arrays); anything else, tuples (shapes) included, is unchanged."""
+    if isinstance(value, list) and value:
+        array = np.asarray(value)
+        if array.dtype.kind in "biuf":
+            return jnp.asarray(array)
+    return value
+
+
+def check_reg_covar(reg_covar: Any) -> float:
+    """``reg_covar`` as a float ≥ 0, or an error naming it."""
+    if isinstance(reg_covar, bool) or not isinstance(reg_covar, (int, float, np.integer, np.floating)):
+        raise TypeError(f"reg_covar must be a number >= 0 (relative to each column's variance), got {reg_covar!r}")
+    value = float(reg_covar)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"reg_covar must be a finite number >= 0 (relative to each column's variance), got {reg_covar!r}")
+    return value
+
+
+def check_on_fit(on_fit: Any) -> Callable[..., Any] | None:
+    """``on_fit`` (called as ``on_fit(k, fit, index, total)``) if callable or None, else a TypeError."""
+    if on_fit is not None and not callable(on_fit):
+        raise TypeError(f"on_fit must be a function on_fit(k, fit, index, total) or None, got {type(on_fit).__name__}")
+    return on_fit
+
+
+def check_round_to(round_to: Any) -> Any:
+    """A summary's ``round_to``: ``"auto"``, None (raw numbers; also ``"none"``), or a number of decimals >= 0.
+
+    >>> check_round_to("none"), check_round_to(2.0)
+    (None, 2)
+    """
+    if round_to is None or (isinstance(round_to, str) and round_to in ("auto", "none", "None")):
+        return None if round_to in (None, "none", "None") else "auto"
+    if isinstance(round_to, str):
+        raise ValueError(f"round_to must be 'auto', a number of decimals, or None/'none' for raw numbers, got {round_to!r}")
+    return as_int(round_to, "round_to", minimum=0)

@@ -1,0 +1,116 @@
+"""Fit steps (bayesforge.steps): the generic fit and Posterior know nothing of mixtures; each bf() workspace
+injects its own steps (default: the mixture's k-means start and relabelling), and two workspaces never share them."""
+import ast
+import inspect
+
+import numpy as np
+import pytest
+from numpyro.infer import init_to_value
+
+import bayesforge.fit
+import bayesforge.posterior
+from bayesforge import bf
+from bayesforge.forge import BayesForge
+from bayesforge.mixture import KMeansStart
+from bayesforge.relabel import MIXTURE_FIT_STEPS, Relabel
+from bayesforge.steps import PostStep, StartStep
+
+TINY = dict(num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
+
+
+def _imported_modules(module) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.ImportFrom):
+            names.add(("." * node.level) + (node.module or ""))
+            names.update(f"{'.' * node.level}{node.module or ''}.{a.name}".replace("..", ".") for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+@pytest.mark.parametrize("module", [bayesforge.fit, bayesforge.posterior])
+def test_the_generic_fit_imports_nothing_of_mixtures(module):
+    imported = _imported_modules(module)
+    mixture_modules = [n for n in imported if any(part in ("mixture", "relabel", "models") for part in n.split("."))]
+    assert mixture_modules == []
+    tree = ast.parse(inspect.getsource(module))
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} | \
+        {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)} | \
+        {arg.arg for node in ast.walk(tree) if isinstance(node, ast.arguments) for arg in node.args + node.kwonlyargs}
+    assert not [n for n in names if "kmeans" in n.lower() or "relabel" in n.lower() or "layout" in n.lower()]
+
+
+class Three(StartStep):
+    name = "three"
+
+    def start(self, model, model_kwargs, seed):
+        return init_to_value(values={"mu": 3.0}), "three"
+
+    def describe(self, init_strategy):
+        return None
+
+
+class Shift(PostStep):
+    name = "shift"
+
+    def apply(self, posterior):
+        draws = posterior.by_chain()
+        return {**draws, "mu": draws["mu"] + 100.0}, "shifted by 100"
+
+
+def _normal_model(m):
+    def model(y):
+        mu = m.dist.normal(0.0, 10.0, name="mu")
+        m.dist.normal(mu, 1.0, name="y", obs=y)
+    return model
+
+
+def test_each_workspace_holds_its_own_steps_defaulting_to_the_mixture_steps():
+    a, b = bf(platform="cpu"), bf(platform="cpu")
+    assert a.fit_steps == MIXTURE_FIT_STEPS and isinstance(a.fit_steps, tuple)
+    assert [type(s) for s in MIXTURE_FIT_STEPS] == [KMeansStart, Relabel]
+    a.fit_steps = (Three(),)
+    assert b.fit_steps == MIXTURE_FIT_STEPS  # the other workspace is not changed
+    assert BayesForge(a.devices, fit_steps=()).fit_steps == ()
+    with pytest.raises(TypeError, match="fit_steps must be a tuple of StartStep / PostStep objects"):
+        a.fit_steps = (lambda model: None,)
+
+
+def test_injected_steps_start_the_chains_and_post_process_the_draws_of_that_workspace_only():
+    m, other = bf(platform="cpu"), bf(platform="cpu")
+    m.fit_steps = (Three(), Shift())
+    for w in (m, other):
+        w.data_on_model = {"y": np.array([0.9, 1.1, 1.0])}
+        w.fit(_normal_model(w), **TINY)
+    assert m.sampler.start == "three" and "started at three" in repr(m)
+    assert m.posterior.details == {}  # applied on first use of the draws, not by the fit
+    assert 95.0 < m.posteriors["mu"].mean() < 105.0 and m.posterior.details == {"shift": "shifted by 100"}
+    assert other.sampler.start is None and 0.0 < other.posteriors["mu"].mean() < 2.0
+    assert other.posterior.details == {}  # relabelling found no mixture: nothing done
+
+
+def test_relabel_false_leaves_out_only_the_relabelling_step():
+    m = bf(platform="cpu")
+    m.fit_steps = (Shift(), Relabel(), KMeansStart())
+    assert [type(s) for s in m.steps_for_fit(relabel=False)] == [Shift, KMeansStart]
+    assert m.steps_for_fit() == m.fit_steps
+    with pytest.raises(TypeError, match="relabel must be True or False, got 'yes'"):
+        m.steps_for_fit("yes")
+
+
+def test_posterior_post_processing_runs_once_on_first_use_and_postprocessed_leaves_the_original():
+    from bayesforge.posterior import Posterior
+
+    m = bf(platform="cpu")
+    draws = {"mu": np.zeros((1, 4))}
+    posterior = Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices, samples_by_chain=draws,
+                          steps=(Shift(), Three()))
+    assert [type(step) for step in posterior.steps] == [Shift]  # start steps are the sampler's, not the result's
+    assert posterior.details == {}  # nothing done before the draws are used
+    assert posterior.by_chain()["mu"].tolist() == [[100.0] * 4]
+    assert posterior.by_chain()["mu"].tolist() == [[100.0] * 4]  # once
+    shifted = posterior.postprocessed((Shift(),))
+    assert shifted.draws["mu"].tolist() == [200.0] * 4 and posterior.draws["mu"].tolist() == [100.0] * 4
+    with pytest.raises(TypeError, match="steps must be a tuple"):
+        Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices, steps="relabel")
