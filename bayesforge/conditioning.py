@@ -242,7 +242,8 @@ def posterior_units(model: Callable[..., Any], model_kwargs: Mapping[str, Any], 
         diagonal = curvature(flat, {}, static)
     scale = jnp.where(jnp.isfinite(diagonal) & (diagonal > 1.0), jax.lax.rsqrt(jnp.maximum(diagonal, 1.0)), 1.0)
     scales = unravel(scale.astype(flat.dtype))
-    return {name: Units(origin=value, scale=scales[name]) for name, value in start.items()}
+    # host arrays: constants of any compiled step, whatever devices the rows are split over
+    return {name: Units(origin=np.asarray(value), scale=np.asarray(scales[name])) for name, value in start.items()}
 
 
 # -- the model as NUTS sees it --------------------------------------------------------------------------------

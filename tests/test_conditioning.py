@@ -110,3 +110,20 @@ def test_subsampled_rows_leave_the_model_as_it_is():
     kwargs, start = {"y": _rows(40_000)}, init_to_value(values={"mu": 3.0})
     assert start_log_densities(model, kwargs, start, seed=0, min_terms=500) == {}
     assert posterior_units(model, kwargs, start, seed=0) == {}
+
+
+def test_one_chain_over_four_devices_is_conditioned_as_unsharded():
+    """Rows split over the 4 host devices: coordinates in posterior units too, and the unsharded fit's draws."""
+    from bayesforge import bf
+
+    m = bf(platform="cpu", x64=True)
+    m.data_on_model = {"y": _rows(40_000).astype(np.float64)}
+    draws, steps = {}, {}
+    for shard in (False, True):
+        m.fit(_normal_model, num_warmup=80, num_samples=60, num_chains=1, seed=1, progress_bar=False,
+              shard_rows=shard, init_strategy=START)
+        draws[shard] = m.posterior.draws
+        steps[shard] = float(np.mean(m.sampler.get_extra_fields()["num_steps"]))
+    assert steps[True] == steps[False] <= 4
+    for name in ("mu", "sigma"):
+        np.testing.assert_allclose(draws[True][name], draws[False][name], rtol=1e-6)
