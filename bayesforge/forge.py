@@ -29,6 +29,7 @@ from .defaults import DEFAULT_K, DEFAULT_TRUNCATION, NUTS_DEFAULTS, TARGET_ACCEP
 from .dist import Distributions
 from .fit import match_arguments
 from .ml import MachineLearning
+from .inference import nuts_posterior
 from .posterior import Posterior
 from .relabel import MIXTURE_FIT_STEPS, Relabel
 from .steps import FitStep, check_fit_steps, without
@@ -114,7 +115,7 @@ class BayesForge:
         """
         with self._fitting():
             kwargs = match_arguments(model, self._data_on_model)
-            self._posterior = Posterior.sample(
+            self._posterior = nuts_posterior(
                 model, kwargs, self.devices, fit_steps=self.steps_for_fit(relabel),
                 num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
                 chain_method=chain_method, seed=seed, progress_bar=progress_bar,

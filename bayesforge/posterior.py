@@ -1,7 +1,7 @@
 """What a finished fit offers: draws, the ArviZ InferenceData and the summary table.
 
-``m.fit`` keeps one :class:`Posterior`; ``m.summary()``, ``m.to_arviz()`` and
-``m.posteriors`` read it::
+``m.fit`` keeps one :class:`Posterior` (made by :mod:`bayesforge.inference`: a result
+starts no sampler); ``m.summary()``, ``m.to_arviz()`` and ``m.posteriors`` read it::
 
     m.summary(hdi_prob=0.89)                  # pandas DataFrame, rounded to significant figures
     m.to_arviz().log_likelihood                # pointwise, for LOO / WAIC
@@ -23,7 +23,6 @@ import pandas as pd
 from numpyro.infer import MCMC
 
 from .device import Devices
-from .distributed import process_count, shared_rows
 from .replay import compiled_replay
 from .steps import FitStep, PostStep, check_fit_steps, post_steps
 from .validation import check_round_to
@@ -71,36 +70,6 @@ class Posterior:
 
     def __post_init__(self) -> None:
         self.steps = post_steps(check_fit_steps(self.steps, "steps"))
-
-    @classmethod
-    def sample(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices,
-               fit_steps: tuple[FitStep, ...] = (), **options: Any) -> "Posterior":
-        """Fit ``model(**model_kwargs)`` with NUTS (options of :func:`bayesforge.fit.run_nuts`) on ``devices``.
-
-        ``fit_steps``: where chains start (start steps, given to the sampler) and what is done to the
-        draws (post-processing steps, applied on first use of the draws).
-        """
-        from .fit import run_nuts
-
-        fit_steps = check_fit_steps(fit_steps)
-        posterior = cls(mcmc=run_nuts(model, model_kwargs, devices, fit_steps=fit_steps, **options), model=model,
-                        model_kwargs=dict(model_kwargs), devices=devices, steps=post_steps(fit_steps))
-        if posterior.steps and process_count() > 1:
-            posterior.by_chain()  # a step may gather rows from every process: all of them now, together
-        return posterior
-
-    @classmethod
-    def variational_fit(cls, model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices,
-                        fit_steps: tuple[FitStep, ...] = (), **options: Any) -> "Posterior":
-        """Fit ``model(**model_kwargs)`` by minibatch variational inference (options of
-        :func:`bayesforge.vi.fit_vi`); the draws from the fitted guide are one chain. ``fit_steps``: their
-        post-processing steps are applied to those draws (start steps do not apply: VI starts where it is told)."""
-        from .vi import fit_vi
-
-        fit_steps = check_fit_steps(fit_steps)
-        fit = fit_vi(model, model_kwargs, devices=devices, **options)
-        return cls(mcmc=None, model=model, model_kwargs=dict(model_kwargs), devices=devices,
-                   samples_by_chain=fit.samples, steps=post_steps(fit_steps), method="vi", variational=fit)
 
     @property
     def note(self) -> str | None:

@@ -114,3 +114,10 @@ def test_posterior_post_processing_runs_once_on_first_use_and_postprocessed_leav
     assert shifted.draws["mu"].tolist() == [200.0] * 4 and posterior.draws["mu"].tolist() == [100.0] * 4
     with pytest.raises(TypeError, match="steps must be a tuple"):
         Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices, steps="relabel")
+
+
+def test_results_start_no_sampler():
+    """A Posterior holds draws; bayesforge.inference runs NUTS or VI and makes it."""
+    from bayesforge.posterior import Posterior
+
+    assert not hasattr(Posterior, "sample") and not hasattr(Posterior, "variational_fit")

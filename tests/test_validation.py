@@ -72,7 +72,7 @@ def test_gmm_checks_the_data_once_at_the_entry_point(m, monkeypatch):
     for module in [mod for name, mod in list(sys.modules.items()) if name.startswith("bayesforge")]:
         if getattr(module, "as_data_matrix", None) is original:
             monkeypatch.setattr(module, "as_data_matrix", counting)
-    monkeypatch.setattr(common.Posterior, "sample", stop)
+    monkeypatch.setattr(common, "nuts_posterior", stop)
     rng = np.random.default_rng(0)
     with pytest.raises(_Stop):
         m.gmm(np.r_[rng.normal(0, 1, (20, 2)), rng.normal(6, 1, (20, 2))], K=2)

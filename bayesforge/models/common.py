@@ -48,7 +48,7 @@ from .. import defaults
 from ..distributed import column_moments, refuse_distributed, same_in_every_process
 from ..distributions import IncompleteGaussianMixture
 from ..missing import Missingness, check_missing, check_observed_rows, column_spread
-from ..posterior import Posterior
+from ..inference import nuts_posterior, vi_posterior
 from ..validation import as_data_matrix, as_int, column_names
 from ..vi import check_method
 from .result import MixtureFit
@@ -345,7 +345,7 @@ def fit_mixture(
         fit_options["init_strategy"] = init_to_value(values=values)
     started = time.perf_counter()
     steps = m.steps_for_fit(fit_options.pop("relabel", True))
-    posterior = Posterior.sample(model, _arguments(data, model_kwargs), m.devices, fit_steps=steps, **fit_options)
+    posterior = nuts_posterior(model, _arguments(data, model_kwargs), m.devices, fit_steps=steps, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
                       max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
                       feature_names=data.feature_names,
@@ -384,8 +384,8 @@ def fit_variational(
     if data.sample_weight is not None:  # minibatches draw rows uniformly, each carrying its weight
         fit_options["data_argument"] = ("data", "sample_weight")
     started = time.perf_counter()
-    posterior = Posterior.variational_fit(model, _arguments(data, model_kwargs), m.devices,
-                                          fit_steps=m.steps_for_fit(), init_values=start, **fit_options)
+    posterior = vi_posterior(model, _arguments(data, model_kwargs), m.devices, fit_steps=m.steps_for_fit(),
+                             init_values=start, **fit_options)
     return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
                       max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
                       feature_names=data.feature_names,

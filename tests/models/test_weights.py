@@ -161,7 +161,7 @@ def test_method_vi_hands_the_weights_to_the_minibatches(m, weighted_data, monkey
         seen.update(kwargs=model_kwargs, options=options)
         raise _Stop
 
-    monkeypatch.setattr(common.Posterior, "variational_fit", staticmethod(record))
+    monkeypatch.setattr(common, "vi_posterior", record)
     with pytest.raises(_Stop):
         m.gmm(X, K=3, sample_weight=w, method="vi")
     assert seen["options"]["data_argument"] == ("data", "sample_weight")
