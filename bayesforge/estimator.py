@@ -191,7 +191,7 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
         ``labels_``); checked before anything is fitted (:mod:`bayesforge.models.weights`).
         """
         from .forge import bf
-        from .models.weights import check_sample_weight
+        from .validation import check_sample_weight
 
         options = self._options()
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, ensure_all_finite=self._finite())

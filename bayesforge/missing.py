@@ -6,7 +6,8 @@ the coordinates it has (:func:`bayesforge.likelihood.incomplete_mixture_log_prob
 nothing is imputed before fitting, and a row contributes exactly what it observed.
 This module holds what that needs besides the arithmetic:
 
-* :func:`check_missing`, the option (``"error"``, the default, or ``"marginalize"``);
+* the option itself (``"error"``, the default, or ``"marginalize"``) is checked where it
+  enters, by :func:`bayesforge.validation.check_missing`;
 * :class:`Missingness`, the rows grouped by which columns they observe (a pattern),
   found once with NumPy where the data enter; few patterns for small D, so the
   likelihood runs the fused kernel once per pattern on that pattern's rows;
@@ -21,10 +22,6 @@ Only NaN is a missing value; an infinite value is always an error.
 (((0, 1), (0,), (1,)), [[0, 2], [3], [1]])
 >>> patterns.num_incomplete_rows, patterns.num_missing_cells
 (2, 2)
->>> check_missing("impute")
-Traceback (most recent call last):
-...
-ValueError: missing must be 'error' (the default: a NaN in the data is an error) or 'marginalize' (each row's likelihood uses the values it has), got 'impute'
 """
 from __future__ import annotations
 
@@ -34,21 +31,11 @@ from typing import Any
 import jax
 import numpy as np
 
-__all__ = ["MISSING_OPTIONS", "Missingness", "check_missing", "check_observed_rows", "column_spread",
+__all__ = ["Missingness", "check_observed_rows", "column_spread",
            "describe_rows", "rows_for_kmeans"]
 
-#: Values of ``missing=``: refuse NaN (the default), or marginalise each row over its missing coordinates.
-MISSING_OPTIONS = ("error", "marginalize")
 #: k-means starts from the complete rows when there are at least this many per component, else from all rows.
 COMPLETE_ROWS_PER_COMPONENT = 10
-
-
-def check_missing(missing: Any) -> str:
-    """``missing`` if it is one of :data:`MISSING_OPTIONS`, else a ValueError listing them."""
-    if not isinstance(missing, str) or missing not in MISSING_OPTIONS:
-        raise ValueError("missing must be 'error' (the default: a NaN in the data is an error) or 'marginalize' "
-                         f"(each row's likelihood uses the values it has), got {missing!r}")
-    return missing
 
 
 def describe_rows(rows: Any, limit: int = 10) -> str:

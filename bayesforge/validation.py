@@ -21,15 +21,18 @@ True
 """
 from __future__ import annotations
 
+import math
 import numbers
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["as_bool", "as_data_matrix", "as_int", "as_model_value", "as_shape", "check_on_fit", "check_reg_covar",
-           "check_round_to", "column_names", "numeric_list_as_array"]
+__all__ = ["METHODS", "MISSING_OPTIONS", "as_bool", "as_data_matrix", "as_int", "as_model_value", "as_shape",
+           "check_initial_means", "check_k", "check_ks", "check_method", "check_missing", "check_on_fit",
+           "check_reg_covar", "check_round_to", "check_sample_weight", "column_names", "numeric_list_as_array",
+           "positive_float"]
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
@@ -210,3 +213,114 @@ def check_round_to(round_to: Any) -> Any:
     if isinstance(round_to, str):
         raise ValueError(f"round_to must be 'auto', a number of decimals, or None/'none' for raw numbers, got {round_to!r}")
     return as_int(round_to, "round_to", minimum=0)
+
+
+def check_k(K: Any, num_points: int, name: str = "K") -> int:
+    """``K`` as an int in 1..N, or a ValueError/TypeError naming ``name``."""
+    k = as_int(K, name, minimum=1)
+    if k > num_points:
+        raise ValueError(f"{name}={k} is more than the {num_points} points in data: each component needs points")
+    return k
+
+
+def check_initial_means(initial_means: Any, k: int, d: int) -> np.ndarray:
+    """``initial_means`` as a finite K×D array, or a ValueError naming it."""
+    means = as_data_matrix(initial_means, "initial_means")
+    if means.shape != (k, d):
+        raise ValueError(f"initial_means must be K×D = {k}×{d} (one row per component), got shape {means.shape}")
+    return means
+
+
+def check_ks(ks: Iterable[Any], num_points: int) -> list[int]:
+    """``ks`` (the Ks to compare) as a sorted list of distinct ints in 1..N, or an error naming ``ks``."""
+    if isinstance(ks, (str, bytes)) or not isinstance(ks, Iterable):
+        raise TypeError(f"ks must be a sequence of positive whole numbers (e.g. range(1, 11)), got {ks!r}")
+    values = [check_k(k, num_points, "ks") for k in ks]
+    if not values:
+        raise ValueError("ks is empty: give the numbers of components to compare, e.g. range(1, 11)")
+    if len(set(values)) != len(values):
+        raise ValueError(f"ks has repeated values: {values}")
+    return sorted(values)
+
+
+def check_sample_weight(sample_weight: Any, num_rows: int) -> np.ndarray | None:
+    """``sample_weight`` as a float array of ``num_rows`` weights ≥ 0, not all 0; None for None or all ones.
+
+    A pandas Series or any 1-D array-like is taken as is (its order is the rows').
+    """
+    if sample_weight is None:
+        return None
+    values = sample_weight.to_numpy() if hasattr(sample_weight, "to_numpy") else sample_weight
+    expected = f"sample_weight must be a 1-D array of {num_rows} numbers (one per row), got"
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{expected} {type(sample_weight).__name__} {sample_weight!r}")
+    try:
+        array = np.asarray(values)  # via __array__ for array-likes
+    except (TypeError, ValueError):  # e.g. a ragged list
+        raise TypeError(f"{expected} {type(sample_weight).__name__}") from None
+    if array.ndim == 0:
+        raise TypeError(f"{expected} {type(sample_weight).__name__} {sample_weight!r}")
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(f"sample_weight must be numbers (one per row), got an array of {array.dtype}")
+    if array.shape != (num_rows,):
+        raise ValueError(f"sample_weight must have one weight per row of data: shape ({num_rows},), got shape "
+                         f"{array.shape}")
+    array = array.astype(float)
+    bad = np.flatnonzero(~np.isfinite(array))
+    if len(bad):
+        raise ValueError(f"sample_weight has {len(bad)} NaN/infinite value(s), the first at row {bad[0]}")
+    negative = np.flatnonzero(array < 0)
+    if len(negative):
+        raise ValueError(f"sample_weight must be >= 0: row {negative[0]} has {array[negative[0]]:g}")
+    if not array.any():
+        raise ValueError("sample_weight is zero for every row: there is nothing to fit")
+    if (array == 1.0).all():
+        return None
+    return array
+
+
+#: Values of ``missing=``: refuse NaN (the default), or marginalise each row over its missing coordinates.
+MISSING_OPTIONS = ("error", "marginalize")
+
+
+def check_missing(missing: Any) -> str:
+    """``missing`` if it is one of :data:`MISSING_OPTIONS`, else a ValueError listing them.
+
+    >>> check_missing("impute")
+    Traceback (most recent call last):
+    ...
+    ValueError: missing must be 'error' (the default: a NaN in the data is an error) or 'marginalize' (each row's likelihood uses the values it has), got 'impute'
+    """
+    if not isinstance(missing, str) or missing not in MISSING_OPTIONS:
+        raise ValueError("missing must be 'error' (the default: a NaN in the data is an error) or 'marginalize' "
+                         f"(each row's likelihood uses the values it has), got {missing!r}")
+    return missing
+
+
+#: Ways of fitting a library model: NUTS (the default) or minibatch variational inference.
+METHODS = ("nuts", "vi")
+
+
+def check_method(method: Any) -> str:
+    """``method`` if it is one of :data:`METHODS`, else a ValueError listing them.
+
+    >>> check_method("vi")
+    'vi'
+    >>> check_method("advi")
+    Traceback (most recent call last):
+    ...
+    ValueError: method must be 'nuts' (NUTS, the default) or 'vi' (minibatch variational inference), got 'advi'
+    """
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be 'nuts' (NUTS, the default) or 'vi' (minibatch variational inference), "
+                         f"got {method!r}")
+    return method
+
+
+def positive_float(value: Any, name: str) -> float:
+    """``value`` as a finite float > 0, or an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(float(value)) and float(value) > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -63,12 +62,10 @@ from numpyro.optim import Adam
 from numpyro.primitives import Messenger
 
 from .device import Devices
-from .validation import as_int
+from .validation import as_int, positive_float
 
-__all__ = ["METHODS", "GUIDES", "ScaleObserved", "VIFit", "check_method", "converged", "fit_vi"]
+__all__ = ["GUIDES", "ScaleObserved", "VIFit", "converged", "fit_vi"]
 
-#: Ways of fitting a library model: NUTS (the default) or minibatch variational inference.
-METHODS = ("nuts", "vi")
 #: ``guide`` values: AutoDiagonalNormal (mean-field Gaussian) and AutoDelta (a point: MAP).
 GUIDES = ("normal", "delta")
 #: Blocks of steps in a row without a clear improvement of the loss needed to stop (:func:`converged`).
@@ -76,22 +73,6 @@ PATIENCE = 3
 #: After convergence, :data:`PATIENCE` more blocks run at this fraction of the learning rate; the result is the
 #: average of their parameters (Adam at a constant rate jitters around the optimum by about the rate).
 POLISH = 0.1
-
-
-def check_method(method: Any) -> str:
-    """``method`` if it is one of :data:`METHODS`, else a ValueError listing them.
-
-    >>> check_method("vi")
-    'vi'
-    >>> check_method("advi")
-    Traceback (most recent call last):
-    ...
-    ValueError: method must be 'nuts' (NUTS, the default) or 'vi' (minibatch variational inference), got 'advi'
-    """
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be 'nuts' (NUTS, the default) or 'vi' (minibatch variational inference), "
-                         f"got {method!r}")
-    return method
 
 
 class ScaleObserved(Messenger):
@@ -209,14 +190,6 @@ def initial_scale(num_rows: int) -> float:
     (0.1, 0.01)
     """
     return min(0.1, 1.0 / math.sqrt(num_rows))
-
-
-def _positive_float(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__} {value!r}")
-    if not (math.isfinite(float(value)) and float(value) > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
 
 
 def _data_arguments(data_argument: Any, model_kwargs: Mapping[str, Any]) -> tuple[tuple[str, ...], int]:
@@ -462,8 +435,8 @@ def fit_vi(
     batch = min(as_int(batch_size, "batch_size", minimum=1), num_rows)
     steps_cap = as_int(max_steps, "max_steps", minimum=1)
     every = as_int(check_every, "check_every", minimum=1)
-    rate = _positive_float(learning_rate, "learning_rate")
-    tol = _positive_float(tolerance, "tolerance")
+    rate = positive_float(learning_rate, "learning_rate")
+    tol = positive_float(tolerance, "tolerance")
     seed = as_int(seed, "seed")
     draws = as_int(num_draws, "num_draws", minimum=1)
     if not isinstance(progress_bar, bool):

@@ -11,7 +11,8 @@ import pytest
 from numpyro import handlers
 from numpyro.infer.util import log_density
 
-from bayesforge.vi import METHODS, POLISH, ScaleObserved, check_method, converged, fit_vi
+from bayesforge.validation import METHODS, check_method
+from bayesforge.vi import POLISH, ScaleObserved, converged, fit_vi
 
 Y = np.random.default_rng(1).normal(3.0, 2.0, 1000)
 #: y_i ~ N(mu, 2²), mu ~ N(0, 10²): the exact posterior of mu is normal with this precision, mean and sd.

@@ -200,7 +200,7 @@ def _report_missing(table: Any, console: Console) -> None:
 
 def _read_weights(path: Path, args: argparse.Namespace):
     """``--weights COLUMN``: that column as a float Series, checked (≥ 0, finite, not all 0); None without it."""
-    from bayesforge.models.weights import check_sample_weight
+    from bayesforge.validation import check_sample_weight
     from bayesforge.tabular import read_numeric_csv
 
     if args.weights is None or args.decimal == args.sep:  # the latter: _read_table says what is wrong

@@ -47,10 +47,9 @@ from numpyro.distributions.transforms import AffineTransform, biject_to
 from .. import defaults
 from ..distributed import column_moments, refuse_distributed, same_in_every_process
 from ..distributions import IncompleteGaussianMixture
-from ..missing import Missingness, check_missing, check_observed_rows, column_spread
+from ..missing import Missingness, check_observed_rows, column_spread
 from ..inference import nuts_posterior, vi_posterior
-from ..validation import as_data_matrix, as_int, column_names
-from ..vi import check_method
+from ..validation import as_data_matrix, as_int, check_method, check_missing, column_names
 from .result import MixtureFit
 
 __all__ = ["SAMPLING_DEFAULTS", "REG_COVAR", "MEAN_PRIOR_SCALE", "MixtureData", "ScaledNormal",

@@ -34,16 +34,15 @@ from ..defaults import DEFAULT_K
 from ..ml import fit_kmeans
 from ..missing import column_spread, rows_for_kmeans
 from ..mixture import KMEANS_POINTS
+from ..validation import check_initial_means, check_k, check_ks, check_on_fit, check_reg_covar
 from .common import (MEAN_PRIOR_SCALE, REG_COVAR, MixtureData, component_means,
                      component_scale_tril, fit_mixture, floored_scale_tril, observe_gaussian_mixture, prefixed_warnings,
                      prepare_data)
 from .result import MixtureFit
 from .selection import CRITERIA, KSelection, select_k
-from ..validation import as_data_matrix, as_int, check_on_fit, check_reg_covar
 from .weights import weigh_data, with_sample_weight
 
-__all__ = ["gmm_model", "library_gmm_model", "seed_data", "fit", "choose_k", "check_k", "check_initial_means",
-           "initial_values", "num_parameters"]
+__all__ = ["gmm_model", "library_gmm_model", "seed_data", "fit", "choose_k", "initial_values", "num_parameters"]
 
 
 def seed_data(n_samples: int = 500, random_state: int = 101) -> tuple[np.ndarray, np.ndarray]:
@@ -105,22 +104,6 @@ def num_parameters(K: int, D: int) -> int:
     47
     """
     return (K - 1) + K * D + K * D * (D + 1) // 2
-
-
-def check_k(K: Any, num_points: int, name: str = "K") -> int:
-    """``K`` as an int in 1..N, or a ValueError/TypeError naming ``name``."""
-    k = as_int(K, name, minimum=1)
-    if k > num_points:
-        raise ValueError(f"{name}={k} is more than the {num_points} points in data: each component needs points")
-    return k
-
-
-def check_initial_means(initial_means: Any, k: int, d: int) -> np.ndarray:
-    """``initial_means`` as a finite K×D array, or a ValueError naming it."""
-    means = as_data_matrix(initial_means, "initial_means")
-    if means.shape != (k, d):
-        raise ValueError(f"initial_means must be K×D = {k}×{d} (one row per component), got shape {means.shape}")
-    return means
 
 
 def initial_values(data: np.ndarray, initial_means: np.ndarray) -> dict[str, np.ndarray]:
@@ -278,7 +261,7 @@ def choose_k(
 
 def _choose(m, data: MixtureData, ks, criterion: str, reg_covar: float, on_fit, options: dict) -> KSelection:
     refuse_distributed("choosing K (K='auto', choose_k)")
-    candidates = _check_ks(ks, data.matrix.shape[0])
+    candidates = check_ks(ks, data.matrix.shape[0])
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
     fits = {}
@@ -287,14 +270,3 @@ def _choose(m, data: MixtureData, ks, criterion: str, reg_covar: float, on_fit, 
         if on_fit is not None:
             on_fit(k, fits[k], index, len(candidates))
     return select_k(fits, criterion)
-
-
-def _check_ks(ks: Iterable[Any], num_points: int) -> list[int]:
-    if isinstance(ks, (str, bytes)) or not isinstance(ks, Iterable):
-        raise TypeError(f"ks must be a sequence of positive whole numbers (e.g. range(1, 11)), got {ks!r}")
-    values = [check_k(k, num_points, "ks") for k in ks]
-    if not values:
-        raise ValueError("ks is empty: give the numbers of components to compare, e.g. range(1, 11)")
-    if len(set(values)) != len(values):
-        raise ValueError(f"ks has repeated values: {values}")
-    return sorted(values)

@@ -31,7 +31,7 @@
   little pessimistic). BIC = −2 · max_s Σ_i w_i log p(x_i | θ_s) + parameters ·
   log Σ_i w_i: the weights' total is the number of points.
 
-Validation happens once, where the weights enter (:func:`check_sample_weight`):
+Validation happens once, where the weights enter (:func:`bayesforge.validation.check_sample_weight`):
 wrong length or shape, non-numbers, negative, NaN or infinite weights, or weights
 that are all 0, are errors naming ``sample_weight``.
 
@@ -55,44 +55,10 @@ import numpy as np
 from numpyro.distributions import Unit
 from numpyro.primitives import Messenger
 
-__all__ = ["RowWeights", "check_sample_weight", "weigh_data", "with_sample_weight", "weighted_criterion",
+from ..validation import check_sample_weight
+
+__all__ = ["RowWeights", "weigh_data", "with_sample_weight", "weighted_criterion",
            "weighted_se_of_difference"]
-
-
-def check_sample_weight(sample_weight: Any, num_rows: int) -> np.ndarray | None:
-    """``sample_weight`` as a float array of ``num_rows`` weights ≥ 0, not all 0; None for None or all ones.
-
-    A pandas Series or any 1-D array-like is taken as is (its order is the rows').
-    """
-    if sample_weight is None:
-        return None
-    values = sample_weight.to_numpy() if hasattr(sample_weight, "to_numpy") else sample_weight
-    expected = f"sample_weight must be a 1-D array of {num_rows} numbers (one per row), got"
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"{expected} {type(sample_weight).__name__} {sample_weight!r}")
-    try:
-        array = np.asarray(values)  # via __array__ for array-likes
-    except (TypeError, ValueError):  # e.g. a ragged list
-        raise TypeError(f"{expected} {type(sample_weight).__name__}") from None
-    if array.ndim == 0:
-        raise TypeError(f"{expected} {type(sample_weight).__name__} {sample_weight!r}")
-    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
-        raise TypeError(f"sample_weight must be numbers (one per row), got an array of {array.dtype}")
-    if array.shape != (num_rows,):
-        raise ValueError(f"sample_weight must have one weight per row of data: shape ({num_rows},), got shape "
-                         f"{array.shape}")
-    array = array.astype(float)
-    bad = np.flatnonzero(~np.isfinite(array))
-    if len(bad):
-        raise ValueError(f"sample_weight has {len(bad)} NaN/infinite value(s), the first at row {bad[0]}")
-    negative = np.flatnonzero(array < 0)
-    if len(negative):
-        raise ValueError(f"sample_weight must be >= 0: row {negative[0]} has {array[negative[0]]:g}")
-    if not array.any():
-        raise ValueError("sample_weight is zero for every row: there is nothing to fit")
-    if (array == 1.0).all():
-        return None
-    return array
 
 
 def weigh_data(data: Any, sample_weight: Any) -> Any:
