@@ -9,7 +9,10 @@ K = 8, D = 2, through
 * ``numpyro``: NumPyro's ``MixtureSameFamily`` of NumPyro's ``MultivariateNormal`` (LAPACK solve);
 * ``fused``:   ``m.dist.mixture_same_family`` now, a ``GaussianMixture`` (bayesforge/likelihood.py).
 
-The three are timed in turn, ``--repeats`` rounds, each compiled first; medians are reported. The
+The three are timed in turn, ``--repeats`` rounds, each compiled first; medians are reported (and,
+as ``ms_min``, ``ratio_of_fastest`` and ``fused_min_ms_at_largest_n``, the fastest round: on a shared
+machine other processes only ever add time, so the fastest round is the better estimate of the
+code's own cost and the median that of what a user sees at that load). The
 process is pinned to ``--cores`` cores (1 by default: the target is per core) before JAX starts, and
 ``bf()`` sets the XLA flags it sets for every fit (so ``today`` is measured with them too: its
 number here is better than it was). Also: each path's float32 gradient error against a float64
@@ -80,6 +83,7 @@ def main() -> None:
     lcorr = np.zeros((k, d, d))
     lcorr[:, 0, 0], lcorr[:, 1, 0], lcorr[:, 1, 1] = 1.0, np.sin(angles), np.cos(angles)
     rows = {}
+    fastest = {}
     errors = {}
     for n in args.n:
         data, labels = seed_data(n)
@@ -104,6 +108,7 @@ def main() -> None:
                 jax.block_until_ready(function(*theta, x))
                 times[path].append(time.perf_counter() - started)
         rows[n] = {path: float(np.median(t)) * 1e3 for path, t in times.items()}
+        fastest[n] = {path: float(np.min(t)) * 1e3 for path, t in times.items()}
         for path in functions:
             ms = rows[n][path]
             print(f"N={n:>9,}  {path:<8} {ms:9.2f} ms   {ms * 1e6 / (n * k):6.2f} ns per point per component   "
@@ -113,15 +118,18 @@ def main() -> None:
         "benchmark": "gradient", "k": k, "d": d, "cores": args.cores, "repeats": args.repeats,
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "ms": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in rows.items()},
+        "ms_min": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in fastest.items()},
         "ns_per_point_component": {str(n): {p: round(v * 1e6 / (n * k), 3) for p, v in r.items()} for n, r in rows.items()},
         "float32_grad_rel_error": {p: {str(n): float(f"{e:.2e}") for n, e in v.items()} for p, v in errors.items()},
     }
     if "today" in rows[small] and "fused" in rows[small]:
         result["ratio"] = round(rows[small]["today"] / rows[small]["fused"], 2)
         result["ratio_n"] = small
+        result["ratio_of_fastest"] = round(fastest[small]["today"] / fastest[small]["fused"], 2)
         result["target_ratio"] = 5
     if "fused" in rows[large]:
         result["fused_ms_at_largest_n"] = round(rows[large]["fused"], 2)
+        result["fused_min_ms_at_largest_n"] = round(fastest[large]["fused"], 2)
         result["largest_n"] = large
         result["target_fused_ms_at_1e6"] = 18
     result["load_before"], result["load_after"] = load_before, load()
