@@ -32,7 +32,7 @@ import numpy as np
 __all__ = ["METHODS", "MISSING_OPTIONS", "as_bool", "as_data_matrix", "as_int", "as_model_value", "as_shape",
            "check_initial_means", "check_k", "check_ks", "check_method", "check_missing", "check_on_fit",
            "check_reg_covar", "check_round_to", "check_sample_weight", "column_names", "numeric_list_as_array",
-           "positive_float"]
+           "positive_float", "check_dims", "check_feature_names", "check_negligible_weight", "check_probabilities"]
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
@@ -324,3 +324,61 @@ def positive_float(value: Any, name: str) -> float:
     if not (math.isfinite(float(value)) and float(value) > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
+
+
+def check_probabilities(probabilities: Any, num_rows: int, num_components: int) -> np.ndarray:
+    """Membership ``probabilities`` as a finite float N×K array (N rows of X, K components), or an error."""
+    expected = (num_rows, num_components)
+    try:
+        array = np.asarray(probabilities, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"probabilities must be a numeric N×K array, got {type(probabilities).__name__}") from None
+    if array.shape != expected:
+        raise ValueError(f"probabilities must be an N×K array with N={expected[0]} (X's rows) and K={expected[1]} "
+                         f"(the mixture's components), got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("probabilities has NaN/inf values")
+    return array
+
+
+def check_dims(dims: Any, dimension: int) -> tuple[int, int] | None:
+    """A figure's ``dims``: None, or two different column indices in 0..D−1 (``dimension`` = D ≥ 2)."""
+    if dims is None:
+        return None
+    if dimension < 2:
+        raise ValueError(f"dims selects a 2-D view but the mixture has {dimension} dimension")
+    try:
+        i, j = (int(d) for d in dims)
+        exact = all(int(d) == d for d in dims)
+    except (TypeError, ValueError):
+        raise ValueError(f"dims must be a pair of column indices, got {dims!r}") from None
+    if not exact or i == j or not (0 <= i < dimension and 0 <= j < dimension):
+        raise ValueError(f"dims must be two different column indices in 0..{dimension - 1}, got {dims!r}")
+    return i, j
+
+
+def check_negligible_weight(negligible_weight: Any) -> float:
+    """``negligible_weight`` as a float in [0, 1), or a ValueError naming it."""
+    weight = float(negligible_weight)
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"negligible_weight must be in [0, 1), got {negligible_weight!r}")
+    return weight
+
+
+def check_feature_names(feature_names: Any, dimension: int) -> tuple[str, ...] | None:
+    """``feature_names`` as a tuple of ``dimension`` strings (None stays None), or an error naming it.
+
+    >>> check_feature_names(["a", "b"], 2), check_feature_names(None, 2)
+    (('a', 'b'), None)
+    """
+    if feature_names is None:
+        return None
+    if isinstance(feature_names, (str, bytes)) or not hasattr(feature_names, "__iter__"):
+        raise TypeError(f"feature_names must be a sequence of {dimension} column names, "
+                        f"got {type(feature_names).__name__} {feature_names!r}")
+    names = tuple(feature_names)
+    if len(names) != dimension:
+        raise ValueError(f"feature_names must name the {dimension} columns of X, got {len(names)}: {names!r}")
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError(f"feature_names must be strings, got {names!r}")
+    return names

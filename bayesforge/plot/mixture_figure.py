@@ -13,7 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..mixture import MixtureDraws, gaussian_mixture_draws, membership_probabilities
-from ..validation import as_data_matrix
+from ..validation import (as_data_matrix, check_dims, check_feature_names, check_negligible_weight,
+                          check_probabilities)
 from .labels import place_labels
 from .line import line_figure
 from .pair_grid import pair_grid_figure
@@ -41,56 +42,6 @@ def _check_columns(data: np.ndarray, draws: MixtureDraws) -> None:
     dimension = draws.means.shape[-1]
     if data.shape[1] != dimension:
         raise ValueError(f"X has {data.shape[1]} columns but the mixture has {dimension} dimensions")
-
-
-def _checked_probabilities(probabilities: Any, data: np.ndarray, draws: MixtureDraws) -> np.ndarray:
-    expected = (data.shape[0], draws.num_components)
-    try:
-        array = np.asarray(probabilities, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"probabilities must be a numeric N×K array, got {type(probabilities).__name__}") from None
-    if array.shape != expected:
-        raise ValueError(f"probabilities must be an N×K array with N={expected[0]} (X's rows) and K={expected[1]} "
-                         f"(the mixture's components), got shape {array.shape}")
-    if not np.isfinite(array).all():
-        raise ValueError("probabilities has NaN/inf values")
-    return array
-
-
-def _checked_dims(dims: Any, dimension: int) -> tuple[int, int] | None:
-    if dims is None:
-        return None
-    if dimension < 2:
-        raise ValueError(f"dims selects a 2-D view but the mixture has {dimension} dimension")
-    try:
-        i, j = (int(d) for d in dims)
-        exact = all(int(d) == d for d in dims)
-    except (TypeError, ValueError):
-        raise ValueError(f"dims must be a pair of column indices, got {dims!r}") from None
-    if not exact or i == j or not (0 <= i < dimension and 0 <= j < dimension):
-        raise ValueError(f"dims must be two different column indices in 0..{dimension - 1}, got {dims!r}")
-    return i, j
-
-
-def _checked_negligible_weight(negligible_weight: float) -> float:
-    weight = float(negligible_weight)
-    if not 0.0 <= weight < 1.0:
-        raise ValueError(f"negligible_weight must be in [0, 1), got {negligible_weight!r}")
-    return weight
-
-
-def _checked_feature_names(feature_names: Any, dimension: int) -> tuple[str, ...]:
-    if feature_names is None:
-        return default_feature_names(dimension)
-    if isinstance(feature_names, (str, bytes)) or not hasattr(feature_names, "__iter__"):
-        raise TypeError(f"feature_names must be a sequence of {dimension} column names, "
-                        f"got {type(feature_names).__name__} {feature_names!r}")
-    names = tuple(feature_names)
-    if len(names) != dimension:
-        raise ValueError(f"feature_names must name the {dimension} columns of X, got {len(names)}: {names!r}")
-    if not all(isinstance(name, str) for name in names):
-        raise TypeError(f"feature_names must be strings, got {names!r}")
-    return names
 
 
 # -- the figures ------------------------------------------------------------------------------------------
@@ -148,7 +99,20 @@ def plot_mixture(X: Any, draws: MixtureDraws, probabilities: np.ndarray, path: A
     """
     data = as_data_matrix(X, "X", missing="marginalize")
     _check_columns(data, draws)
-    probabilities = _checked_probabilities(probabilities, data, draws)
+    probabilities = check_probabilities(probabilities, data.shape[0], draws.num_components)
+    return _figure(data, draws, probabilities, path=path, dims=dims, title=title, negligible_weight=negligible_weight,
+                   feature_names=feature_names)
+
+
+#: The options of plot_mixture besides the data, draws, probabilities, path and dims.
+_FIGURE_OPTIONS = ("title", "negligible_weight", "feature_names")
+
+
+def _figure(data: np.ndarray, draws: MixtureDraws, probabilities: np.ndarray, path: Any = None,
+            dims: Sequence[int] | None = None, title: str | None = None,
+            negligible_weight: float = NEGLIGIBLE_WEIGHT, feature_names: Sequence[str] | None = None) -> Figure:
+    """:func:`plot_mixture` of checked ``data`` (N×D), ``draws`` and ``probabilities`` (N×K); the options are
+    checked here."""
     dimension = data.shape[1]
     missing = np.isnan(data)
     if missing.any():
@@ -157,9 +121,10 @@ def plot_mixture(X: Any, draws: MixtureDraws, probabilities: np.ndarray, path: A
         data = conditional_means(draws, data, components=probabilities.argmax(axis=1))
     else:
         missing = None
-    pair = _checked_dims(dims, dimension)
-    names = _checked_feature_names(feature_names, dimension)
-    negligible_weight = _checked_negligible_weight(negligible_weight)
+    pair = check_dims(dims, dimension)
+    names = check_feature_names(feature_names, dimension)
+    names = default_feature_names(dimension) if names is None else names
+    negligible_weight = check_negligible_weight(negligible_weight)
     memberships = shared_memberships(draws.weights, probabilities, negligible_weight)
     default_title = f"Gaussian mixture: K={draws.num_components}, N={data.shape[0]}, D={dimension}"
 
@@ -219,6 +184,9 @@ def plot_gmm(X: Any, posterior: Any, path: Any = None, dims: Sequence[int] | Non
     4
     """
     data = as_data_matrix(X, "X", missing="marginalize")
+    unknown = [name for name in options if name not in _FIGURE_OPTIONS]
+    if unknown:
+        raise TypeError(f"plot_mixture() got an unexpected keyword argument {unknown[0]!r}")
     draws = gaussian_mixture_draws(posterior.model, posterior.model_kwargs, posterior.draws, max_draws)
     _check_columns(data, draws)
-    return plot_mixture(data, draws, membership_probabilities(draws, data), path=path, dims=dims, **options)
+    return _figure(data, draws, membership_probabilities(draws, data), path=path, dims=dims, **options)
