@@ -123,14 +123,16 @@ def _start_terms(key, arrays, static, *, model, init_strategy, min_terms):
 
 
 def start_log_densities(model: Callable[..., Any], model_kwargs: Mapping[str, Any], init_strategy: Any, seed: int,
-                        min_terms: int = MANY_TERMS, *, shapes_only: bool = False) -> dict[str, Any]:
-    """Per-term log-density, at one chain's start, of each observed site with at least ``min_terms`` terms.
+                        min_terms: int | None = None, *, shapes_only: bool = False) -> dict[str, Any]:
+    """Per-term log-density, at one chain's start, of each observed site with at least ``min_terms`` terms
+    (default :data:`MANY_TERMS`).
 
     The start is where ``init_strategy`` puts a chain (drawn with ``seed``);
     non-finite terms become 0. Sites in subsampled plates are left out.
     ``shapes_only``: the model is only traced, and the values are shapes
     (``jax.ShapeDtypeStruct``): which sites are large, at no compilation.
     """
+    min_terms = MANY_TERMS if min_terms is None else min_terms
     arrays, static = _split(model_kwargs)
     key = jax.random.PRNGKey(seed)
     replay = functools.partial(_start_terms, static=static, model=model, init_strategy=init_strategy,
