@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bayesforge import interop, validation
+from bayesforge.models.gmm import gmm_model  # the seed's GMM, written with m.dist as the page has it
 
 
 # -- as_int / as_shape --------------------------------------------------------------------------
@@ -137,24 +138,6 @@ def pywith(ctx, body):
     return result
 
 
-def seed_gmm(m):
-    import jax.numpy as jnp
-
-    def gmm(data, K, initial_means):
-        D = data.shape[1]
-        w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
-        with m.dist.plate("components", K):
-            mu = m.dist.multivariate_normal(loc=initial_means, covariance_matrix=0.1 * jnp.eye(D), name="mu")
-            sigma = m.dist.half_cauchy(1, shape=(D,), event=1, name="sigma")
-            Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
-            scale_tril = sigma[..., None] * Lcorr
-        m.dist.mixture_same_family(
-            mixing_distribution=m.dist.categorical(probs=w, create_obj=True),
-            component_distribution=m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True),
-            name="obs", obs=data)
-    return gmm
-
-
 def foreign_gmm(m, seen):
     """The seed GMM as a Julia function reaches Python: ``f(*args)``, the plate entered by hand and
     a tuple handed back out of it; ``K`` arrives as ``8.0`` and only plate and shape sizes use it."""
@@ -211,7 +194,7 @@ def test_a_foreign_positional_model_gives_the_draws_of_the_same_python_model(m, 
     assert any(seen["tracers"]), "the foreign model never saw JAX tracers"
 
     m.data_on_model = {"data": data, "K": 8, "initial_means": centroids}
-    python = m.fit(seed_gmm(m), **FIT).posteriors
+    python = m.fit(gmm_model(m), **FIT).posteriors  # the seed's GMM in Python
     assert sorted(foreign) == sorted(python) == ["Lcorr", "mu", "sigma", "weights"]
     assert foreign["mu"].shape == (200, 8, 2) and foreign["sigma"].shape == (200, 8, 2)
     for site in python:
