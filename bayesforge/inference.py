@@ -4,8 +4,11 @@ The result (``posterior.py``) holds draws and answers questions about them; it s
 sampler. These two functions are what ``m.fit`` and the library models call: they run
 the sampler (:func:`bayesforge.fit.run_nuts`, :func:`bayesforge.vi.fit_vi`) with the
 workspace's fit steps (:mod:`bayesforge.steps`: start steps go to the sampler,
-post-processing steps to the result, applied on first use of the draws).
+post-processing steps are applied to the draws when the sampler is done, so reading the result
+does no work: relabelling the seed GMM's 4 000 draws took 2.7 s after a 24 s fit, a model
+observing no mixture 0.03 s).
 
+>>> import numpy as np
 >>> from bayesforge import bf
 >>> m = bf(platform="cpu")
 >>> def model(y):
@@ -20,12 +23,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
-
 from .device import Devices
-from .distributed import process_count
 from .posterior import Posterior
-from .steps import FitStep, check_fit_steps, post_steps
+from .steps import FitStep, check_fit_steps
 
 __all__ = ["nuts_posterior", "vi_posterior"]
 
@@ -35,16 +35,15 @@ def nuts_posterior(model: Callable[..., Any], model_kwargs: dict[str, Any], devi
     """Fit ``model(**model_kwargs)`` with NUTS (options of :func:`bayesforge.fit.run_nuts`) on ``devices``.
 
     ``fit_steps``: where chains start (start steps, given to the sampler) and what is done to the
-    draws (post-processing steps, applied on first use of the draws).
+    draws (post-processing steps, applied when the sampler is done, in every process together: a
+    step may gather rows from each).
     """
     from .fit import run_nuts
 
     fit_steps = check_fit_steps(fit_steps)
     posterior = Posterior(mcmc=run_nuts(model, model_kwargs, devices, fit_steps=fit_steps, **options), model=model,
-                          model_kwargs=dict(model_kwargs), devices=devices, steps=post_steps(fit_steps))
-    if posterior.steps and process_count() > 1:
-        posterior.by_chain()  # a step may gather rows from every process: all of them now, together
-    return posterior
+                          model_kwargs=dict(model_kwargs), devices=devices)
+    return posterior.postprocessed(fit_steps)
 
 
 def vi_posterior(model: Callable[..., Any], model_kwargs: dict[str, Any], devices: Devices,
@@ -56,5 +55,6 @@ def vi_posterior(model: Callable[..., Any], model_kwargs: dict[str, Any], device
 
     fit_steps = check_fit_steps(fit_steps)
     fit = fit_vi(model, model_kwargs, devices=devices, **options)
-    return Posterior(mcmc=None, model=model, model_kwargs=dict(model_kwargs), devices=devices,
-                     samples_by_chain=fit.samples, steps=post_steps(fit_steps), method="vi", variational=fit)
+    posterior = Posterior(mcmc=None, model=model, model_kwargs=dict(model_kwargs), devices=devices,
+                          samples_by_chain=fit.samples, method="vi", variational=fit)
+    return posterior.postprocessed(fit_steps)

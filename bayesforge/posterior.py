@@ -6,10 +6,11 @@ starts no sampler); ``m.summary()``, ``m.to_arviz()`` and ``m.posteriors`` read 
     m.summary(hdi_prob=0.89)                  # pandas DataFrame, rounded to significant figures
     m.to_arviz().log_likelihood                # pointwise, for LOO / WAIC
 
-A fit is given post-processing steps (:mod:`bayesforge.steps`) that turn its draws into
-other draws; they run on first use of the draws (``by_chain()``), and ``details`` records
-what each did. This module knows nothing of what they are: the workspace passes its own
-(``m.fit_steps``; by default a Gaussian mixture's draws are relabelled, :mod:`bayesforge.relabel`).
+:meth:`Posterior.postprocessed` applies post-processing steps (:mod:`bayesforge.steps`) that
+turn the draws into other draws, giving a new Posterior whose ``details`` record what each did;
+the fit does it once, when it ends. This module knows nothing of what the steps are: the
+workspace passes its own (``m.fit_steps``; by default a Gaussian mixture's draws are relabelled,
+:mod:`bayesforge.relabel`). Reading a Posterior does no work beyond reshaping its draws.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from numpyro.infer import MCMC
 
 from .device import Devices
 from .replay import compiled_replay
-from .steps import FitStep, PostStep, check_fit_steps, post_steps
+from .steps import FitStep, check_fit_steps, post_steps
 from .validation import check_round_to
 
 if TYPE_CHECKING:
@@ -55,9 +56,6 @@ class Posterior:
     devices: Devices
     #: Draws by chain ``{site: array(chains, draws, ...)}`` when they differ from the sampler's (post-processed).
     samples_by_chain: dict[str, np.ndarray] | None = field(default=None, repr=False)
-    #: Post-processing steps not yet applied: they run on first use of the draws (so ``m.fit`` itself costs
-    #: what NumPyro's run costs).
-    steps: tuple[PostStep, ...] = field(default=(), repr=False)
     #: What each applied post-processing step did, by step name (e.g. ``"relabel"``).
     details: dict[str, Any] = field(default_factory=dict, repr=False)
     _idata: "az.InferenceData | None" = field(default=None, repr=False)
@@ -67,9 +65,6 @@ class Posterior:
     variational: Any = field(default=None, repr=False)
     #: Compiled posterior-predictive functions of this fit, kept for the next call (sample_predictive, score_samples).
     _predictive_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.steps = post_steps(check_fit_steps(self.steps, "steps"))
 
     @property
     def note(self) -> str | None:
@@ -81,16 +76,7 @@ class Posterior:
                 "chains and are left empty (NaN)")
 
     def by_chain(self) -> dict[str, np.ndarray]:
-        """Posterior draws by chain: ``{site: array(num_chains, num_samples, ...)}``, post-processed.
-
-        The first call applies the pending post-processing steps (``steps``), in order.
-        """
-        pending, self.steps = self.steps, ()
-        for step in pending:
-            result = step.apply(self)
-            if result is not None:
-                self.samples_by_chain, self.details[step.name] = result
-                self._idata = None
+        """Posterior draws by chain: ``{site: array(num_chains, num_samples, ...)}`` (post-processed, if it was)."""
         if self.samples_by_chain is not None:
             return self.samples_by_chain
         return {k: np.asarray(v) for k, v in self.mcmc.get_samples(group_by_chain=True).items()}
@@ -101,12 +87,16 @@ class Posterior:
         return {k: v.reshape((-1,) + v.shape[2:]) for k, v in self.by_chain().items()}
 
     def postprocessed(self, steps: tuple[FitStep, ...]) -> "Posterior":
-        """This fit with the post-processing ``steps`` applied to its draws now: a new :class:`Posterior`
-        (this one unchanged; its own pending steps are applied first)."""
-        by_chain = self.by_chain()
-        result = replace(self, samples_by_chain=by_chain, steps=post_steps(check_fit_steps(steps, "steps")),
-                         details=dict(self.details), _idata=None)
-        result.by_chain()
+        """This fit with the post-processing steps among ``steps`` applied to its draws, in order: a new
+        :class:`Posterior` (this one unchanged) whose ``details`` add what each applied step did (a step that
+        does not apply to the model leaves the draws and records nothing). Start steps are skipped."""
+        result = self
+        for step in post_steps(check_fit_steps(steps, "steps")):
+            applied = step.apply(result)
+            if applied is not None:
+                draws, detail = applied
+                result = replace(result, samples_by_chain=draws, details={**result.details, step.name: detail},
+                                 _idata=None)
         return result
 
     @property

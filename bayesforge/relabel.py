@@ -10,7 +10,7 @@ by component.
 
 :class:`Relabel` is this as a fit step (:mod:`bayesforge.steps`): ``bf()`` adds it to every
 fit (``m.fit(relabel=False)`` leaves it out), so the draws of a model observing a Gaussian
-mixture are relabelled on first use; :func:`relabelled` relabels a posterior now, and
+mixture are relabelled when its sampler is done; :func:`relabelled` relabels a posterior now, and
 :func:`relabelling_of` says what was done (the layout and each draw's permutation).
 :data:`MIXTURE_FIT_STEPS` are the steps every ``bf()`` workspace starts with.
 
@@ -206,9 +206,5 @@ def relabelled(posterior: "Posterior") -> "Posterior":
 
 
 def relabelling_of(posterior: "Posterior") -> Relabelling | None:
-    """What relabelling did to ``posterior``'s draws (None: no Gaussian mixture, or not relabelled).
-
-    Applies the fit's pending post-processing steps first (``posterior.by_chain()``).
-    """
-    posterior.by_chain()
+    """What relabelling did to ``posterior``'s draws (None: no Gaussian mixture, or not relabelled)."""
     return posterior.details.get(Relabel.name)

@@ -6,9 +6,10 @@ are generic: they take a tuple of steps as an argument and call them at two poin
 * A :class:`StartStep` says where the chains start when no ``init_strategy`` is given
   (``start``: an init strategy and a description such as ``"k-means"``, or nothing), and
   may recognise a strategy the user gave (``describe``).
-* A :class:`PostStep` turns the draws into other draws after sampling (``apply``: new
-  draws by chain and what it did, or None when it does not apply). The result records
-  what each applied step did in ``Posterior.details[step.name]``.
+* A :class:`PostStep` turns the draws into other draws when sampling is done (``apply``:
+  new draws by chain and what it did, or None when it does not apply;
+  :meth:`bayesforge.posterior.Posterior.postprocessed`). The result records what each
+  applied step did in ``Posterior.details[step.name]``.
 
 Each ``bf()`` workspace holds its own tuple (``m.fit_steps``; by default the mixture's
 k-means start and relabelling, :data:`bayesforge.relabel.MIXTURE_FIT_STEPS`) and passes

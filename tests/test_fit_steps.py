@@ -84,8 +84,9 @@ def test_injected_steps_start_the_chains_and_post_process_the_draws_of_that_work
         w.data_on_model = {"y": np.array([0.9, 1.1, 1.0])}
         w.fit(_normal_model(w), **TINY)
     assert m.sampler.start == "three" and "started at three" in repr(m)
-    assert m.posterior.details == {}  # applied on first use of the draws, not by the fit
-    assert 95.0 < m.posteriors["mu"].mean() < 105.0 and m.posterior.details == {"shift": "shifted by 100"}
+    assert m.posterior.details == {"shift": "shifted by 100"}  # applied by the fit, not when the draws are read
+    assert 95.0 < m.posteriors["mu"].mean() < 105.0
+    np.testing.assert_array_equal(m.sampler.get_samples()["mu"] + 100.0, m.posteriors["mu"])
     assert other.sampler.start is None and 0.0 < other.posteriors["mu"].mean() < 2.0
     assert other.posterior.details == {}  # relabelling found no mixture: nothing done
 
@@ -99,21 +100,19 @@ def test_relabel_false_leaves_out_only_the_relabelling_step():
         m.steps_for_fit("yes")
 
 
-def test_posterior_post_processing_runs_once_on_first_use_and_postprocessed_leaves_the_original():
+def test_postprocessed_applies_the_post_steps_in_order_to_a_new_posterior():
     from bayesforge.posterior import Posterior
 
     m = bf(platform="cpu")
-    draws = {"mu": np.zeros((1, 4))}
-    posterior = Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices, samples_by_chain=draws,
-                          steps=(Shift(), Three()))
-    assert [type(step) for step in posterior.steps] == [Shift]  # start steps are the sampler's, not the result's
-    assert posterior.details == {}  # nothing done before the draws are used
-    assert posterior.by_chain()["mu"].tolist() == [[100.0] * 4]
-    assert posterior.by_chain()["mu"].tolist() == [[100.0] * 4]  # once
-    shifted = posterior.postprocessed((Shift(),))
-    assert shifted.draws["mu"].tolist() == [200.0] * 4 and posterior.draws["mu"].tolist() == [100.0] * 4
+    posterior = Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices,
+                          samples_by_chain={"mu": np.zeros((1, 4))})
+    shifted = posterior.postprocessed((Shift(), Three()))  # start steps are the sampler's: skipped here
+    assert shifted.draws["mu"].tolist() == [100.0] * 4 and shifted.details == {"shift": "shifted by 100"}
+    assert posterior.draws["mu"].tolist() == [0.0] * 4 and posterior.details == {}  # the original is unchanged
+    twice = shifted.postprocessed((Shift(),))
+    assert twice.draws["mu"].tolist() == [200.0] * 4
     with pytest.raises(TypeError, match="steps must be a tuple"):
-        Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices, steps="relabel")
+        posterior.postprocessed("relabel")
 
 
 def test_results_start_no_sampler():
