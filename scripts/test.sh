@@ -12,9 +12,8 @@ else
     echo "test: step 2/3: R and its packages for the R front end (apt-get the first time, when missing)" >&2
     bash scripts/setup_r.sh
 fi
-echo "test: step 3/3: the test suite in 2 workers (2026-11-29 on a 2-core machine at load 6-9: 39 minutes, 74 in one" \
-     "process; about 1700 CPU-seconds, so no less than 14 minutes on an idle 2-core machine; 8 is the goal; the 15" \
-     "slowest tests are listed at the end)" >&2
+echo "test: step 3/3: the test suite in 2 workers (2026-11-29 on an idle 2-core machine: 15 minutes, 16 with set-up;" \
+     "8 is the goal; the 15 slowest tests are listed at the end)" >&2
 export JAX_PLATFORMS=cpu MPLBACKEND=Agg
 # Two pytest-xdist workers, whole files each (--dist loadfile keeps a file's module fixtures, so its shared fits, in
 # one worker): JAX compiles on one thread, so one worker compiles while the other samples. Both workers and every
