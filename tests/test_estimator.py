@@ -152,7 +152,9 @@ class _Stop(Exception):
     pass
 
 
-def test_method_is_forwarded_to_m_gmm_only_when_not_nuts(monkeypatch):
+@pytest.fixture
+def gmm_options_seen(monkeypatch):
+    """``m.gmm`` replaced by a recorder: the options of each call (which then stops with _Stop)."""
     seen = []
 
     def record(self, data, K=8, **options):
@@ -160,14 +162,32 @@ def test_method_is_forwarded_to_m_gmm_only_when_not_nuts(monkeypatch):
         raise _Stop
 
     monkeypatch.setattr(BayesForge, "gmm", record)
+    return seen
+
+
+def test_method_is_forwarded_to_m_gmm_only_when_not_nuts(gmm_options_seen):
     X = np.random.default_rng(0).normal(size=(20, 2))
     for method in ("nuts", "vi"):
         with pytest.raises(_Stop):
             BayesianGMM(2, method=method, random_state=3, fit_options={"progress_bar": False}).fit(X)
-    nuts, vi = seen
+    nuts, vi = gmm_options_seen
     assert "method" not in nuts and nuts["num_chains"] == 4 and nuts["seed"] == 3 and nuts["progress_bar"] is False
     assert vi["method"] == "vi" and vi["seed"] == 3 and vi["num_samples"] == 1000
     assert not {"num_warmup", "num_chains", "target_accept_prob"} & set(vi)
+
+
+def test_sample_weight_is_passed_to_m_gmm(gmm_options_seen):
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    w = np.arange(20.0)
+    with pytest.raises(_Stop):
+        BayesianGMM(2, random_state=0).fit(X, sample_weight=w)
+    with pytest.raises(_Stop):
+        BayesianGMM(2, random_state=0).fit_predict(X, sample_weight=w)
+    with pytest.raises(_Stop):
+        BayesianGMM(2, random_state=0).fit(X)
+    seen = gmm_options_seen
+    assert np.array_equal(seen[0]["sample_weight"], w) and np.array_equal(seen[1]["sample_weight"], w)
+    assert "sample_weight" not in seen[2]
 
 
 def test_vi_without_variational_fits_says_so(monkeypatch):

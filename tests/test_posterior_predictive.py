@@ -10,9 +10,7 @@ import pytest
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal, norm
 
-MEANS = np.array([[-4.0, 0.0], [0.0, 4.0], [4.0, 0.0]])
-WEIGHTS = np.array([0.5, 0.3, 0.2])
-SCALES = np.array([[0.5, 0.5], [0.8, 0.4], [0.3, 0.6]])
+from hand_made import MEANS, WEIGHTS, gmm_posterior, normal_model
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +24,7 @@ def m():
 def seed_posterior(m):
     """The seed model's Posterior with 2 chains × 40 hand-made draws around known components (no sampler).
     gmm_model is the page's model with m.dist, site for site: a user's model to m.fit, not the library's fit."""
-    from bayesforge.models.gmm import gmm_model
-    from bayesforge.posterior import Posterior
-
-    rng = np.random.default_rng(0)
-    data = np.concatenate([rng.normal(mean, scale, size=(int(300 * w), 2))
-                           for mean, scale, w in zip(MEANS, SCALES, WEIGHTS)])
-    shape = (2, 40)
-    samples = {
-        "weights": rng.dirichlet(300 * WEIGHTS, size=shape),
-        "mu": MEANS + rng.normal(0, 0.05, size=shape + (3, 2)),
-        "sigma": SCALES * np.exp(rng.normal(0, 0.03, size=shape + (3, 2))),
-        "Lcorr": np.broadcast_to(np.eye(2), shape + (3, 2, 2)),
-    }
-    samples = {name: value.astype(np.float32) for name, value in samples.items()}
-    return Posterior(mcmc=None, model=gmm_model(m), model_kwargs={"data": data, "K": 3, "initial_means": MEANS},
-                     devices=m.devices, samples_by_chain=samples)
+    return gmm_posterior(m)[0]
 
 
 def _direct_log_density(draws, X):
@@ -89,13 +72,7 @@ def test_sample_of_the_seed_model_draws_from_the_posterior_predictive(seed_poste
 
 
 def _normal_model(m):
-    def model(y):
-        mu = m.dist.normal(0.0, 10.0, name="mu")
-        sigma = m.dist.half_normal(5.0, name="sigma")
-        with m.dist.plate("rows", y.shape[0]):
-            m.dist.normal(mu, sigma, name="y", obs=y)
-
-    return model
+    return normal_model(m, plate="rows")
 
 
 @pytest.fixture(scope="module")

@@ -19,16 +19,12 @@ import pytest
 
 from bayesforge import testing
 from conftest import ROOT
+from hand_made import normal_model
 
 
 # -- the Python models of the scenarios ---------------------------------------------------------
 def normal_mean(m):
-    def model(y):
-        mu = m.dist.normal(0.0, 10.0, name="mu")
-        sigma = m.dist.half_normal(5.0, name="sigma")
-        with m.dist.plate("n", y.shape[0]):
-            m.dist.normal(mu, sigma, name="y", obs=y)
-    return model
+    return normal_model(m)
 
 
 def linear_regression(m):
@@ -100,11 +96,7 @@ def test_case_data_are_fresh_and_identical_on_every_call():
 # -- the checks can fail ------------------------------------------------------------------------
 def test_a_wrong_posterior_fails_the_checks_that_see_it(m):
     """normal_mean fitted with mu pinned at 5 by its prior: the posterior mean of mu is far off."""
-    def pinned(y):
-        mu = m.dist.normal(5.0, 0.01, name="mu")
-        sigma = m.dist.half_normal(5.0, name="sigma")
-        with m.dist.plate("n", y.shape[0]):
-            m.dist.normal(mu, sigma, name="y", obs=y)
+    pinned = normal_model(m, prior_mean=5.0, prior_sd=0.01)
 
     case = testing.load_case("normal_mean")
     assert case.fit(m, pinned) is m and m.sampler.num_samples == case.fit_settings["num_samples"]

@@ -7,9 +7,7 @@ import pytest
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-MEANS = np.array([[-4.0, 0.0], [0.0, 4.0], [4.0, 0.0]])
-WEIGHTS = np.array([0.5, 0.3, 0.2])
-SCALES = np.array([[0.5, 0.5], [0.8, 0.4], [0.3, 0.6]])
+from hand_made import MEANS, SCALES, WEIGHTS, gmm_posterior
 
 
 def _pointwise_log_likelihood(samples, data):
@@ -30,25 +28,11 @@ def hand_made():
     Its InferenceData is made as ArviZ makes a sampler's (default dims ``<site>_dim_<i>``).
     """
     from bayesforge import bf
-    from bayesforge.models.gmm import gmm_model
     from bayesforge.models.result import MixtureFit
-    from bayesforge.posterior import Posterior, arviz
+    from bayesforge.posterior import arviz
 
     m = bf(platform="cpu")
-    rng = np.random.default_rng(0)
-    data = np.concatenate([rng.normal(mean, scale, size=(int(300 * w), 2))
-                           for mean, scale, w in zip(MEANS, SCALES, WEIGHTS)])
-    chains, draws = 2, 40
-    shape = (chains, draws)
-    samples = {
-        "weights": rng.dirichlet(300 * WEIGHTS, size=shape),
-        "mu": MEANS + rng.normal(0, 0.05, size=shape + (3, 2)),
-        "sigma": SCALES * np.exp(rng.normal(0, 0.03, size=shape + (3, 2))),
-        "Lcorr": np.broadcast_to(np.eye(2), shape + (3, 2, 2)),
-    }
-    samples = {name: value.astype(np.float32) for name, value in samples.items()}
-    posterior = Posterior(mcmc=None, model=gmm_model(m), model_kwargs={"data": data, "K": 3, "initial_means": MEANS},
-                          devices=m.devices, samples_by_chain=samples)
+    posterior, data, samples = gmm_posterior(m)
     posterior._idata = arviz().from_dict(posterior=samples, observed_data={"obs": data},
                                          log_likelihood={"obs": _pointwise_log_likelihood(samples, data)})
     return MixtureFit(posterior=posterior, data=data, seconds=0.0, kind="gmm", feature_names=("a", "b"))

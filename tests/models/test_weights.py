@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import bayesforge
-from bayesforge.forge import BayesForge
 from cli_support import StandInWorkspace, no_fit_allowed, run_in_process
 
 CENTRES = np.array([[-6.0, 0.0], [0.0, 6.0], [6.0, 0.0]])
@@ -241,26 +240,6 @@ def test_every_entry_point_checks_the_weights(m, weighted_data):
     # spread is needed among the rows that count
     with pytest.raises(ValueError, match=r"column 1 has a single value \(1\) in the rows of positive sample_weight"):
         m.gmm([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0], [3.0, 5.0]], K=2, sample_weight=[1, 1, 1, 0])
-
-
-def test_estimator_passes_sample_weight_to_m_gmm(monkeypatch):
-    seen = []
-
-    def record(self, data, K=8, **options):
-        seen.append(options)
-        raise _Stop
-
-    monkeypatch.setattr(BayesForge, "gmm", record)
-    X = np.random.default_rng(0).normal(size=(20, 2))
-    w = np.arange(20.0)
-    with pytest.raises(_Stop):
-        bayesforge.BayesianGMM(2, random_state=0).fit(X, sample_weight=w)
-    with pytest.raises(_Stop):
-        bayesforge.BayesianGMM(2, random_state=0).fit_predict(X, sample_weight=w)
-    with pytest.raises(_Stop):
-        bayesforge.BayesianGMM(2, random_state=0).fit(X)
-    assert np.array_equal(seen[0]["sample_weight"], w) and np.array_equal(seen[1]["sample_weight"], w)
-    assert "sample_weight" not in seen[2]
 
 
 # -- the CLI: --weights COLUMN ------------------------------------------------------------------------------------
