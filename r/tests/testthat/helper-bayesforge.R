@@ -35,6 +35,31 @@ r_gmm <- function(m) {
   }
 }
 
+# The seed GMM written in R, fitted once on the seed's data (a data.frame) for the two files that check it:
+# test-gmm.R (what a user sees from R) and test-parity.R (the same draws as the Python model). One fit of
+# 2 chains x (150 + 150) serves both: each fit is a compilation and a run of NUTS.
+seed_gmm_settings <- list(num_warmup = 150, num_samples = 150, num_chains = 2, seed = 0, progress_bar = FALSE)
+
+seed_gmm_from_r <- local({
+  fitted <- NULL
+  function() {
+    if (is.null(fitted)) {
+      seed <- seed_data()
+      X <- as.data.frame(seed$X)
+      names(X) <- c("x1", "x2")
+      m <- bf(platform = "cpu")
+      kmeans <- m$ml$KMEANS(X, n_clusters = 8)
+      data <- list(data = X, K = 8, initial_means = m$ml$results$centroids)
+      m$data_on_model <- data
+      gmm <- r_gmm(m)  # m$fit names the fit after the argument: "fitted gmm()"
+      returned <- m$fit(gmm, num_warmup = seed_gmm_settings$num_warmup, num_samples = seed_gmm_settings$num_samples,
+                        num_chains = seed_gmm_settings$num_chains, seed = seed_gmm_settings$seed, progress_bar = FALSE)
+      fitted <<- list(m = m, X = X, labels = seed$labels, kmeans = kmeans, data = data, returned = returned)
+    }
+    fitted
+  }
+})
+
 r_normal_mean <- function(m) {
   function(y) {
     mu <- m$dist$normal(0, 10, name = "mu")

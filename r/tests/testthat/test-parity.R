@@ -26,18 +26,10 @@ python_side <- function() {
 test_that("the seed GMM gives identical draws from R and from Python", {
   skip_if_no_core()
   py <- python_side()
-  seed <- seed_data()
-  settings <- list(num_warmup = 100, num_samples = 100, num_chains = 2, seed = 7, progress_bar = FALSE)
-
-  from_r <- bf(platform = "cpu")
-  from_r$ml$KMEANS(seed$X, n_clusters = 8)
-  data <- list(data = seed$X, K = 8, initial_means = from_r$ml$results$centroids)
-  from_r$data_on_model <- data
-  do.call(from_r$fit, c(list(r_gmm(from_r)), settings))
-
+  from_r <- seed_gmm_from_r()$m  # the seed GMM written in R, fitted on the seed's data (helper-bayesforge.R)
   from_python <- bf(platform = "cpu")
-  from_python$data_on_model <- data
-  do.call(from_python$fit, c(list(py("gmm_model", from_python)), settings))
+  from_python$data_on_model <- seed_gmm_from_r()$data
+  do.call(from_python$fit, c(list(py("gmm_model", from_python)), seed_gmm_settings))
 
   r_draws <- reticulate::py_call(reticulate::py_get_attr(from_r$sampler, "get_samples"))
   py_draws <- reticulate::py_call(reticulate::py_get_attr(from_python$sampler, "get_samples"))
