@@ -1,7 +1,7 @@
 """The posterior predictive of a user's own model fitted with m.fit: m.sample / m.score_samples and
 Posterior.sample_predictive / Posterior.score_samples, for any model (nothing mixture-specific).
 
-The seed's Gaussian mixture (bayesforge.models.gmm.gmm_model: written with m.dist, as gaussian_mixture_models.md
+The seed's Gaussian mixture (bayesforge.mixtures.gmm.gmm_model: written with m.dist, as gaussian_mixture_models.md
 has it) gets a posterior built by hand (no sampler): its scores must equal the library's formula
 (MixtureFit.score_samples) on the same draws and a direct SciPy computation. One tiny NUTS fit of a normal
 model with a plate over the rows covers m.fit, the workspace verbs and a site with one value per row."""
@@ -38,7 +38,7 @@ def _direct_log_density(draws, X):
 
 
 def test_score_samples_of_the_seed_model_equal_the_library_formula_on_the_same_draws(seed_posterior):
-    from bayesforge.models.result import MixtureFit
+    from bayesforge.mixtures.result import MixtureFit
 
     posterior = seed_posterior
     X = np.array([[-4.0, 0.0], [0.0, 4.2], [4.1, -0.3], [10.0, 10.0], [-2.0, 2.0]])

@@ -177,7 +177,7 @@ def attribute(x, name, default=None):
 
 def component_axes(posterior):
     """``{site: positive axis of one draw's value that indexes components}`` of a relabelled mixture, else {}."""
-    from bayesforge.relabel import relabelling_of
+    from bayesforge.mixtures.relabel import relabelling_of
 
     relabelling = relabelling_of(posterior)
     if relabelling is None:
@@ -209,10 +209,10 @@ def log_likelihood_by_chain(idata, var_name=None):
 
 
 def workspace_mixture(m, max_draws):
-    """The workspace's last fit as a :class:`~bayesforge.models.result.MixtureFit` (for its memberships)."""
+    """The workspace's last fit as a :class:`~bayesforge.mixtures.result.MixtureFit` (for its memberships)."""
     from bayesforge.validation import as_int
-    from bayesforge.models.result import MixtureFit
-    from bayesforge.relabel import find_mixture_layout, relabelling_of
+    from bayesforge.mixtures.result import MixtureFit
+    from bayesforge.mixtures.relabel import find_mixture_layout, relabelling_of
 
     posterior = m.posterior
     relabelling = relabelling_of(posterior)
