@@ -7,7 +7,8 @@ One concern per module:
   :mod:`.memberships` (p(z_i = k | x_i), occupied clusters), :mod:`.predictive` (densities, new points),
   :mod:`.imputation` (missing cells filled in);
 * fit steps any model gets: :mod:`.start` (chains started at k-means), :mod:`.relabel` (label switching);
-* the library models: :mod:`.data` (the data checked once), :mod:`.priors` (priors in the columns' units),
+* the library models: :mod:`.model` (what a library model owns: its NumPyro model, start, parameter count),
+  :mod:`.data` (the data checked once), :mod:`.priors` (priors in the columns' units),
   :mod:`.weights` (row weights), :mod:`.gmm`, :mod:`.dpmm`, :mod:`.fitting` (NUTS or VI, the
   :class:`~bayesforge.mixtures.result.MixtureFit`), :mod:`.result`, :mod:`.selection` (choosing K),
   :mod:`.persist` (``fit.save``, ``bayesforge.load``), :mod:`.figures`.

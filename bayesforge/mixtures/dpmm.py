@@ -20,7 +20,8 @@ ValueError: T must be at least 2, got 1
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
@@ -29,11 +30,12 @@ from ..validation import as_int, check_reg_covar
 from ..missing import column_spread, rows_for_kmeans
 from .data import MixtureData, prepare_data
 from .fitting import fit_mixture
+from .model import MixtureModel
 from .priors import REG_COVAR, component_means, floored_scale_tril, observe_gaussian_mixture
 from .result import MixtureFit
 from .weights import weigh_data, with_sample_weight
 
-__all__ = ["DEFAULT_TRUNCATION", "dpmm_model", "fit", "initial_values", "num_parameters", "stick_breaking_weights"]
+__all__ = ["DEFAULT_TRUNCATION", "DPMM", "dpmm_model", "fit", "initial_values", "num_parameters", "stick_breaking_weights"]
 
 
 
@@ -132,6 +134,41 @@ def initial_values(data: np.ndarray, T: int, random_state: int = 0) -> dict[str,
     return values
 
 
+@dataclass(frozen=True)
+class DPMM(MixtureModel):
+    """The truncated DPMM with ``T`` components (:func:`dpmm_model`) as a model object; its BIC counts its own
+    parameters (:func:`num_parameters`), not a T-component GMM's.
+
+    >>> from bayesforge.mixtures.gmm import GMM
+    >>> DPMM(T=20).num_parameters(D=2), GMM(K=20).num_parameters(D=2)   # α on top of the GMM's
+    (120, 119)
+    """
+
+    T: int
+    name: ClassVar[str] = "dpmm"
+    display_name: ClassVar[str] = "DPMM"
+    summary_sites: ClassVar[tuple[str, ...]] = ("alpha", "weights", "mu", "sigma")
+    diagnostic_min_weight: ClassVar[float] = UNUSED_WEIGHT
+
+    @property
+    def num_components(self) -> int:
+        return self.T
+
+    def model(self, m: Any) -> Callable[..., Any]:
+        return dpmm_model(m)
+
+    def start_values(self, data: MixtureData, model_kwargs: Mapping[str, Any], seed: int) -> dict[str, np.ndarray]:
+        """:func:`initial_values` of the data (scikit-learn's ``GaussianMixture`` with ``random_state=seed``)."""
+        return initial_values(data.matrix, self.T, random_state=seed)
+
+    def num_parameters(self, D: int) -> int:
+        return num_parameters(self.T, D)
+
+    @classmethod
+    def from_arguments(cls, model_arguments: Mapping[str, Any]) -> "DPMM":
+        return cls(T=int(model_arguments["T"]))
+
+
 def fit(
     m,
     data: Any,
@@ -168,8 +205,4 @@ def _fit(m, data: MixtureData, T: int, reg_covar: float, options: dict) -> Mixtu
     model_kwargs = {"T": T, "location": data.location, "scale": data.scale, "reg_covar": reg_covar}
     if data.missingness is not None:
         model_kwargs["missingness"] = data.missingness
-    return fit_mixture(
-        m, dpmm_model(m), model_kwargs, lambda seed: initial_values(data.matrix, T, random_state=seed),
-        kind="dpmm", data=data, num_parameters=num_parameters(T, data.matrix.shape[1]),
-        summary_sites=("alpha", "weights", "mu", "sigma"), diagnostic_min_weight=UNUSED_WEIGHT, **options,
-    )
+    return fit_mixture(m, DPMM(T=T), model_kwargs, data=data, **options)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from typing import Any, Callable, Iterator, Mapping
-
-import numpy as np
+from typing import Any, Iterator, Mapping
 
 from .. import defaults
-from ..distributed import refuse_distributed, same_in_every_process
+from ..distributed import refuse_distributed
 from ..inference import nuts_posterior, vi_posterior
 from ..validation import as_int, check_method
 from .data import MixtureData
+from .model import MixtureModel
 from .result import MixtureFit
 
 __all__ = ["SAMPLING_DEFAULTS", "VI_DEFAULTS", "VI_OPTIONS", "fit_mixture", "fit_variational", "prefixed_warnings"]
@@ -61,67 +60,36 @@ def prefixed_warnings(prefix: str) -> Iterator[None]:
             warnings.warn_explicit(f"{prefix}{warning.message}", warning.category, warning.filename, warning.lineno)
 
 
-def fit_mixture(
-    m,
-    model: Callable[..., Any],
-    model_kwargs: Mapping[str, Any],
-    initial_values: Callable[[int], Mapping[str, np.ndarray]],
-    *,
-    kind: str,
-    data: MixtureData,
-    num_parameters: int,
-    summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
-    diagnostic_min_weight: float = 0.0,
-    **options: Any,
-) -> MixtureFit:
-    """Fit ``model(data=data.matrix, **model_kwargs)`` with NUTS on ``m.devices`` and wrap it as a :class:`MixtureFit`.
+def fit_mixture(m, model: MixtureModel, model_kwargs: Mapping[str, Any], *, data: MixtureData,
+                **options: Any) -> MixtureFit:
+    """Fit the library ``model`` (its NumPyro model called with ``data=data.matrix, **model_kwargs``) with NUTS on
+    ``m.devices`` and wrap it as a :class:`MixtureFit`.
 
     ``options``: :data:`SAMPLING_DEFAULTS` overridden by what is given, and any other
     ``m.fit`` / NUTS option. ``method="vi"``: minibatch variational inference instead
     (:func:`fit_variational`). ``max_draws`` posterior draws (evenly spaced) serve
-    memberships and the figure. Chains start at ``initial_values(seed)`` (called
-    only when no ``init_strategy`` is given). ``num_parameters``: the model's free
-    parameters, for BIC.
+    memberships and the figure. Unless an ``init_strategy`` is given, every chain starts at
+    the model's start values (:meth:`MixtureModel.init_strategy`).
     """
     if check_method(options.pop("method", "nuts")) == "vi":
-        return fit_variational(m, model, model_kwargs, initial_values, kind=kind, data=data,
-                               num_parameters=num_parameters, summary_sites=summary_sites,
-                               diagnostic_min_weight=diagnostic_min_weight, **options)
+        return fit_variational(m, model, model_kwargs, data=data, **options)
     fit_options = {**SAMPLING_DEFAULTS, **options}
     draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
     if "init_strategy" not in fit_options:
-        import jax.numpy as jnp
-        from numpyro.infer import init_to_value
-
-        start = same_in_every_process(initial_values(as_int(fit_options["seed"], "seed")), check=False)
-        # jnp arrays (NumPyro's inverse transforms index them with traced indices under pmap), made in the
-        # fit's precision: float32 start values in a float64 fit break NumPyro's transforms (lax.scatter).
-        with m.devices.context():
-            values = {name: jnp.asarray(value) for name, value in start.items()}
-        fit_options["init_strategy"] = init_to_value(values=values)
+        seed = as_int(fit_options["seed"], "seed")
+        fit_options["init_strategy"] = model.init_strategy(m.devices, data, model_kwargs, seed)
     started = time.perf_counter()
     steps = m.steps_for_fit(fit_options.pop("relabel", True))
-    posterior = nuts_posterior(model, _arguments(data, model_kwargs), m.devices, fit_steps=steps, **fit_options)
-    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
-                      max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
-                      feature_names=data.feature_names,
-                      parameter_count=num_parameters, missing=data.missing)
+    posterior = nuts_posterior(model.model(m), _arguments(data, model_kwargs), m.devices, fit_steps=steps,
+                               **fit_options)
+    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, model=model,
+                      max_draws=draws_kept, feature_names=data.feature_names, missing=data.missing)
 
 
-def fit_variational(
-    m,
-    model: Callable[..., Any],
-    model_kwargs: Mapping[str, Any],
-    initial_values: Callable[[int], Mapping[str, np.ndarray]],
-    *,
-    kind: str,
-    data: MixtureData,
-    num_parameters: int,
-    summary_sites: tuple[str, ...] = ("weights", "mu", "sigma"),
-    diagnostic_min_weight: float = 0.0,
-    **options: Any,
-) -> MixtureFit:
-    """:func:`fit_mixture` by minibatch variational inference (:func:`bayesforge.vi.fit_vi`), from ``initial_values``.
+def fit_variational(m, model: MixtureModel, model_kwargs: Mapping[str, Any], *, data: MixtureData,
+                    **options: Any) -> MixtureFit:
+    """:func:`fit_mixture` by minibatch variational inference (:func:`bayesforge.vi.fit_vi`), from the model's
+    start values (:meth:`MixtureModel.start_values`).
 
     ``options``: :data:`VI_DEFAULTS` (``num_samples`` draws from the fitted guide, one
     chain) overridden by what is given, and :data:`VI_OPTIONS`. The result is the
@@ -135,14 +103,12 @@ def fit_variational(
     refuse_distributed("variational inference (method='vi')")
     fit_options = {**VI_DEFAULTS, **options}
     draws_kept = as_int(fit_options.pop("max_draws"), "max_draws", minimum=1)
-    start = initial_values(as_int(fit_options["seed"], "seed"))
+    start = model.start_values(data, model_kwargs, as_int(fit_options["seed"], "seed"))
     fit_options["num_draws"] = fit_options.pop("num_samples")
     if data.sample_weight is not None:  # minibatches draw rows uniformly, each carrying its weight
         fit_options["data_argument"] = ("data", "sample_weight")
     started = time.perf_counter()
-    posterior = vi_posterior(model, _arguments(data, model_kwargs), m.devices, fit_steps=m.steps_for_fit(),
+    posterior = vi_posterior(model.model(m), _arguments(data, model_kwargs), m.devices, fit_steps=m.steps_for_fit(),
                              init_values=start, **fit_options)
-    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, kind=kind,
-                      max_draws=draws_kept, summary_sites=summary_sites, diagnostic_min_weight=diagnostic_min_weight,
-                      feature_names=data.feature_names,
-                      parameter_count=num_parameters, missing=data.missing)
+    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, model=model,
+                      max_draws=draws_kept, feature_names=data.feature_names, missing=data.missing)

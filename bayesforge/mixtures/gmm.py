@@ -25,25 +25,27 @@ ValueError: data must be a 2-D array (N points × D features), got shape (200,);
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 import numpy as np
 
 from ..distributed import refuse_distributed, same_in_every_process, shared_rows
 from ..defaults import DEFAULT_K
 from ..ml import fit_kmeans
-from ..missing import column_spread, rows_for_kmeans
-from .start import KMEANS_POINTS
+from ..missing import rows_for_kmeans
 from ..validation import check_initial_means, check_k, check_ks, check_on_fit, check_reg_covar
 from .data import MixtureData, prepare_data
 from .fitting import fit_mixture, prefixed_warnings
+from .model import MixtureModel
 from .priors import (MEAN_PRIOR_SCALE, REG_COVAR, component_means, component_scale_tril, floored_scale_tril,
                      observe_gaussian_mixture)
 from .result import MixtureFit
 from .selection import CRITERIA, KSelection, select_k
+from .start import KMEANS_POINTS, kmeans_initial_values
 from .weights import weigh_data, with_sample_weight
 
-__all__ = ["gmm_model", "library_gmm_model", "seed_data", "fit", "choose_k", "initial_values", "num_parameters"]
+__all__ = ["GMM", "gmm_model", "library_gmm_model", "seed_data", "fit", "choose_k", "initial_values", "num_parameters"]
 
 
 def seed_data(n_samples: int = 500, random_state: int = 101) -> tuple[np.ndarray, np.ndarray]:
@@ -117,22 +119,46 @@ def initial_values(data: np.ndarray, initial_means: np.ndarray) -> dict[str, np.
     r̂ 191 vs ≤ 1.01 from here.) Missing cells (NaN) are left out: nearness over a
     row's observed columns, standard deviations over observed values.
     """
-    k, d = initial_means.shape
-    overall = column_spread(data)
-    unit = np.where(overall > 0, overall, 1.0)
-    nearest = np.nansum((((data[:, None, :] - initial_means[None]) / unit) ** 2), axis=-1).argmin(axis=1)
-    counts = np.bincount(nearest, minlength=k)
-    weights = (counts + 0.5) / (counts.sum() + 0.5 * k)
-    floor = 0.01 * unit
-    scales = np.empty((k, d))
-    for component in range(k):
-        members = data[nearest == component]
-        spread = column_spread(members) if len(members) > 1 else 0.1 * unit
-        scales[component] = np.where(np.isnan(spread), 0.1 * unit, spread)
-    values = {"weights": weights, "mu": initial_means, "sigma": np.maximum(scales, floor)}
-    if d > 1:
-        values["Lcorr"] = np.broadcast_to(np.eye(d), (k, d, d)).copy()
+    by_role = kmeans_initial_values(data, initial_means)  # the start any Gaussian mixture gets (mixtures.start)
+    values = {"weights": by_role["weights"], "mu": by_role["loc"], "sigma": by_role["scale"]}
+    if initial_means.shape[1] > 1:
+        values["Lcorr"] = by_role["corr"]
     return values
+
+
+@dataclass(frozen=True)
+class GMM(MixtureModel):
+    """The library GMM with ``K`` full-covariance components (:func:`library_gmm_model`) as a model object.
+
+    >>> GMM(K=3), GMM(K=3).num_parameters(D=2)
+    (GMM(K=3), 17)
+    """
+
+    K: int
+    name: ClassVar[str] = "gmm"
+    display_name: ClassVar[str] = "GMM"
+
+    @property
+    def num_components(self) -> int:
+        return self.K
+
+    def model(self, m: Any) -> Callable[..., Any]:
+        return library_gmm_model(m)
+
+    def start_values(self, data: MixtureData, model_kwargs: Mapping[str, Any], seed: int) -> dict[str, np.ndarray]:
+        """:func:`initial_values` at the model's prior means (k-means centroids or the user's ``initial_means``),
+        from the rows that enter the likelihood (a sample of every process's rows when distributed)."""
+        rows = shared_rows(data.matrix)
+        if data.sample_weight is not None:
+            rows = rows[data.sample_weight > 0]
+        return initial_values(rows, np.asarray(model_kwargs["initial_means"]))
+
+    def num_parameters(self, D: int) -> int:
+        return num_parameters(self.K, D)
+
+    @classmethod
+    def from_arguments(cls, model_arguments: Mapping[str, Any]) -> "GMM":
+        return cls(K=int(model_arguments["K"]))
 
 
 def _kmeans_means(data: MixtureData, k: int) -> np.ndarray:
@@ -162,11 +188,7 @@ def _fit_k(m, data: MixtureData, k: int, means: np.ndarray | None, reg_covar: fl
         model_kwargs = {"K": k, "initial_means": means, "scale": data.scale, "reg_covar": reg_covar}
         if data.missingness is not None:
             model_kwargs["missingness"] = data.missingness
-        rows = shared_rows(data.matrix)  # the data; a sample of every process's rows when distributed
-        if data.sample_weight is not None:  # chains start from the rows that enter the likelihood
-            rows = rows[data.sample_weight > 0]
-        return fit_mixture(m, library_gmm_model(m), model_kwargs, lambda seed: initial_values(rows, means),
-                           kind="gmm", data=data, num_parameters=num_parameters(k, data.matrix.shape[1]), **options)
+        return fit_mixture(m, GMM(K=k), model_kwargs, data=data, **options)
 
 
 def fit(

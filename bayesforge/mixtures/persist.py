@@ -42,7 +42,6 @@ FileNotFoundError: no-such-fit.nc: no such file
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -55,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from ..posterior import Posterior, arviz
+from .model import MixtureModel, library_models
 from .result import MixtureFit
 
 if TYPE_CHECKING:
@@ -76,8 +76,13 @@ LOG_LIKELIHOOD_LIMIT = 50_000_000
 _FORMAT_ATTR, _VERSION_ATTR, _METADATA_ATTR = "bayesforge_format", "bayesforge_format_version", "bayesforge_metadata"
 #: What a file holds (metadata ``content``).
 _MIXTURE, _INFERENCE_DATA = "mixture_fit", "inference_data"
-#: MixtureFit fields that are not plain settings: saved as groups, or not saved.
-_NOT_SETTINGS = ("posterior", "data", "selection")
+#: The fit's settings a file records (metadata ``settings``), in this order; ``kind``, ``summary_sites``,
+#: ``parameter_count`` and ``diagnostic_min_weight`` are the model's (:class:`~bayesforge.mixtures.model.MixtureModel`),
+#: written for readers of the file and rebuilt from the model's name and arguments on loading.
+_SETTINGS = ("seconds", "kind", "max_draws", "summary_sites", "feature_names", "parameter_count", "missing",
+             "diagnostic_min_weight")
+#: The settings that are the MixtureFit's own (the others are its model's).
+_FIT_SETTINGS = ("seconds", "max_draws", "feature_names", "missing")
 #: Prefix of MixtureFit array fields in ``constant_data`` (model arguments go there under their own name).
 _FIELD_PREFIX = "fit_"
 
@@ -132,7 +137,7 @@ class LoadedMixtureFit(MixtureFit):
         sampling = self.metadata.get("sampling")
         how = (f"{sampling['num_chains']} chain(s) × {sampling['num_samples']} draws" if sampling
                else f"{self.posterior.method.upper()}: {len(next(iter(self.posterior.draws.values())))} draws")
-        return f"<MixtureFit {self.kind.upper()} K={self.K} on {n}×{d} data; {how}; loaded from {self.source}>"
+        return f"<MixtureFit {self.model.display_name} K={self.K} on {n}×{d} data; {how}; loaded from {self.source}>"
 
 
 # -- paths ----------------------------------------------------------------------------------------------------
@@ -307,9 +312,10 @@ def save_fit(fit: MixtureFit, path: Any, *, overwrite: bool = False, log_likelih
         rows = np.asarray(rows)
         if rows.ndim != 2 or rows.shape[1] != fit.data.shape[1]:
             raise ValueError(f"rows must be the N×{fit.data.shape[1]} data of every process, got shape {rows.shape}")
-    if fit.kind not in _library_models():
-        raise ValueError(f"cannot save a fit of kind {fit.kind!r}: only library models "
-                         f"({', '.join(_library_models())}) are rebuilt from a file")
+    models = library_models()
+    if not isinstance(fit.model, MixtureModel) or models.get(fit.model.name) is not type(fit.model):
+        raise ValueError(f"cannot save a fit of the model {fit.model!r}: only library models "
+                         f"({', '.join(models)}) are rebuilt from a file")
     data = np.asarray(fit.data if rows is None else rows)
     groups = _mixture_groups(fit, _include_log_likelihood(fit, log_likelihood, len(data)), rows)
     posterior = fit.posterior
@@ -325,16 +331,11 @@ def save_fit(fit: MixtureFit, path: Any, *, overwrite: bool = False, log_likelih
             derived[name] = _MISSINGNESS
         else:
             arguments[name] = _json_value(value, f"the model argument {name!r}")
-    settings, array_settings = {}, []
-    for spec in dataclasses.fields(MixtureFit):
-        if not spec.init or spec.name in _NOT_SETTINGS:
-            continue
-        value = getattr(fit, spec.name)
-        if _is_array(value):
-            arrays[_FIELD_PREFIX + spec.name] = np.asarray(value)
-            array_settings.append(spec.name)
-        else:
-            settings[spec.name] = _json_value(value, f"MixtureFit.{spec.name}")
+    values = {"seconds": fit.seconds, "kind": fit.model.name, "max_draws": fit.max_draws,
+              "summary_sites": fit.model.summary_sites, "feature_names": fit.feature_names,
+              "parameter_count": fit.num_parameters, "missing": fit.missing,
+              "diagnostic_min_weight": fit.model.diagnostic_min_weight}
+    settings = {name: _json_value(values[name], f"MixtureFit.{name}") for name in _SETTINGS}
     observed = groups["observed_data"][fit.observed_site].values if "observed_data" in groups else None
     data_in_observed = (observed is not None and observed.dtype == data.dtype
                         and np.array_equal(observed, data, equal_nan=data.dtype.kind == "f"))
@@ -349,12 +350,12 @@ def save_fit(fit: MixtureFit, path: Any, *, overwrite: bool = False, log_likelih
     metadata = {
         "content": _MIXTURE,
         "bayesforge_version": _version(),
-        "model": fit.kind,
+        "model": fit.model.name,
         "model_arguments": arguments,
         "array_arguments": sorted(name for name in arrays if name != "data" and not name.startswith(_FIELD_PREFIX)),
         "derived_arguments": derived,
         "settings": settings,
-        "array_settings": array_settings,
+        "array_settings": [],  # settings saved as arrays in constant_data (none today; read if a file has them)
         "data": {**fingerprint(data), "location": "observed_data" if data_in_observed else "constant_data",
                  "site": fit.observed_site},
         "method": posterior.method,
@@ -422,12 +423,6 @@ def _version() -> str:
 
 
 # -- loading --------------------------------------------------------------------------------------------------
-def _library_models() -> dict[str, Any]:
-    from . import dpmm, gmm
-
-    return {"gmm": gmm.library_gmm_model, "dpmm": dpmm.dpmm_model}
-
-
 def _not_ours(path: Path, why: str) -> ValueError:
     return ValueError(f"{path} is not a fit saved by BayesForge (expected an ArviZ NetCDF file written by fit.save() "
                       f"or m.save()): {why}")
@@ -527,9 +522,10 @@ def _workspace(m: "BayesForge | None", x64: bool, source: Path) -> "BayesForge":
 
 def _rebuild(source: Path, metadata: dict, groups: dict[str, "xr.Dataset"], m: "BayesForge | None") -> LoadedMixtureFit:
     kind = metadata["model"]
-    factories = _library_models()
-    if kind not in factories:
-        raise _not_ours(source, f"it names the model {kind!r}, not one of {sorted(factories)}")
+    models = library_models()
+    if kind not in models:
+        raise _not_ours(source, f"it names the model {kind!r}, not one of {sorted(models)}")
+    model = models[kind].from_arguments(metadata["model_arguments"])
     constant = groups.get("constant_data")
     if metadata["data"]["location"] == "observed_data":
         data = groups["observed_data"][metadata["data"]["site"]].values
@@ -546,13 +542,14 @@ def _rebuild(source: Path, metadata: dict, groups: dict[str, "xr.Dataset"], m: "
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         saved = arviz().InferenceData(**saved_groups)
-    posterior = LoadedPosterior(mcmc=None, model=factories[kind](workspace), model_kwargs=model_kwargs,
+    posterior = LoadedPosterior(mcmc=None, model=model.model(workspace), model_kwargs=model_kwargs,
                                 devices=workspace.devices, samples_by_chain=by_chain, method=metadata["method"],
                                 source=str(source), saved=saved)
     settings = {name: tuple(value) if isinstance(value, list) else value
                 for name, value in metadata["settings"].items()}
     settings.update({name: constant[_FIELD_PREFIX + name].values for name in metadata["array_settings"]})
-    fit = LoadedMixtureFit(posterior=posterior, data=data, source=str(source), metadata=metadata, **settings)
+    own = {name: settings[name] for name in _FIT_SETTINGS if name in settings}  # the rest are the model's
+    fit = LoadedMixtureFit(posterior=posterior, data=data, model=model, source=str(source), metadata=metadata, **own)
     if metadata["log_likelihood"]:
         fit._inference_data = saved
     return fit

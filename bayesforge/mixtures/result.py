@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import arviz as az
     from matplotlib.figure import Figure
 
+    from .model import MixtureModel
     from .selection import KSelection
 
 __all__ = ["MixtureFit"]
@@ -56,22 +57,17 @@ class MixtureFit:
     posterior: Posterior
     data: np.ndarray
     seconds: float
-    kind: str  # "gmm" or "dpmm"
+    #: The library model fitted (:class:`~bayesforge.mixtures.model.MixtureModel`: ``GMM(K=8)``, ``DPMM(T=20)``):
+    #: its summary sites, parameter count and name.
+    model: "MixtureModel"
     max_draws: int = 400
-    #: Sites shown by :meth:`summary` by default.
-    summary_sites: tuple[str, ...] = ("weights", "mu", "sigma")
     #: For ``K="auto"``: the comparison this fit was selected from.
     selection: "KSelection | None" = field(default=None, repr=False)
     #: Column names of the data (a DataFrame's columns), or None.
     feature_names: tuple[str, ...] | None = None
-    #: The model's free parameters for BIC, when not those of a K-component full-covariance GMM.
-    parameter_count: int | None = field(default=None, repr=False)
     #: ``"marginalize"`` when the data had missing cells (NaN) and each row was scored on the values it has
     #: (``missing="marginalize"``); then points with NaN cells are welcome in predictions too.
     missing: str = "error"
-    #: Components whose posterior mean weight is below this are left out of ``diagnostics``' r̂ and ESS: a
-    #: DPMM's unused sticks are draws from the prior whose order switches freely between chains (0: all count).
-    diagnostic_min_weight: float = 0.0
     _inference_data: "az.InferenceData | None" = field(default=None, init=False, repr=False, compare=False)
 
     # -- the mixture ----------------------------------------------------------------------------
@@ -81,6 +77,11 @@ class MixtureFit:
         with self.posterior.devices.context():
             return gaussian_mixture_draws(self.posterior.model, self.posterior.model_kwargs, self.posterior.draws,
                                           self.max_draws)
+
+    @property
+    def kind(self) -> str:
+        """The library model's name: ``"gmm"`` or ``"dpmm"``."""
+        return self.model.name
 
     @property
     def K(self) -> int:
@@ -206,7 +207,8 @@ class MixtureFit:
     # -- tables and criteria ---------------------------------------------------------------------
     def summary(self, round_to: Any = "auto", hdi_prob: float = 0.89, var_names: Any = None) -> pd.DataFrame:
         """ArviZ summary of the relabelled draws (default: weights, means and scales of the components)."""
-        names = var_names if var_names is not None else [s for s in self.summary_sites if s in self.posterior.draws]
+        names = var_names if var_names is not None else [s for s in self.model.summary_sites
+                                                          if s in self.posterior.draws]
         return self.posterior.summary(round_to=round_to, hdi_prob=hdi_prob, var_names=names)
 
     @cached_property
@@ -229,10 +231,10 @@ class MixtureFit:
         }
 
     def _diagnosed(self, table: pd.DataFrame) -> pd.DataFrame:
-        """The rows of a summary ``table`` that r̂ and ESS are judged on (see :attr:`diagnostic_min_weight`)."""
-        if not self.diagnostic_min_weight:
+        """The rows of a summary ``table`` that r̂ and ESS are judged on (the model's ``diagnostic_min_weight``)."""
+        if not self.model.diagnostic_min_weight:
             return table
-        unused = {str(k) for k in np.flatnonzero(self.weights < self.diagnostic_min_weight)}
+        unused = {str(k) for k in np.flatnonzero(self.weights < self.model.diagnostic_min_weight)}
         component = table.index.str.extract(r"^(?:weights|mu|sigma)\[(\d+)", expand=False)
         return table[~np.asarray(component.isin(unused))]
 
@@ -322,12 +324,9 @@ class MixtureFit:
 
     @property
     def num_parameters(self) -> int:
-        """Free parameters of the model (``parameter_count``); by default a K-component, D-dimensional
-        full-covariance GMM's: (K−1) + K·D + K·D(D+1)/2."""
-        if self.parameter_count is not None:
-            return self.parameter_count
-        k, d = self.K, self.data.shape[1]
-        return (k - 1) + k * d + k * d * (d + 1) // 2
+        """Free parameters of the model fitted, counted by the model itself (a DPMM's sticks and α, not a GMM's
+        weights)."""
+        return self.model.num_parameters(self.data.shape[1])
 
     def _best_log_likelihood(self, X: Any) -> tuple[float, float]:
         """The largest total log-likelihood of the points over the draws, and the number of points.
@@ -415,9 +414,9 @@ class MixtureFit:
     def __repr__(self) -> str:
         n, d = self.data.shape
         if self.posterior.mcmc is None:
-            return (f"<MixtureFit {self.kind.upper()} K={self.K} on {n}×{d} data; "
+            return (f"<MixtureFit {self.model.display_name} K={self.K} on {n}×{d} data; "
                     f"{self.posterior.method.upper()}: {len(next(iter(self.posterior.draws.values())))} draws>")
-        return (f"<MixtureFit {self.kind.upper()} K={self.K} on {n}×{d} data; "
+        return (f"<MixtureFit {self.model.display_name} K={self.K} on {n}×{d} data; "
                 f"{self.posterior.mcmc.num_chains} chain(s) × {self.posterior.mcmc.num_samples} draws>")
 
 

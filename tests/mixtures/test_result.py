@@ -28,6 +28,7 @@ def hand_made():
     Its InferenceData is made as ArviZ makes a sampler's (default dims ``<site>_dim_<i>``).
     """
     from bayesforge import bf
+    from bayesforge.mixtures.gmm import GMM
     from bayesforge.mixtures.result import MixtureFit
     from bayesforge.posterior import arviz
 
@@ -35,7 +36,7 @@ def hand_made():
     posterior, data, samples = gmm_posterior(m)
     posterior._idata = arviz().from_dict(posterior=samples, observed_data={"obs": data},
                                          log_likelihood={"obs": _pointwise_log_likelihood(samples, data)})
-    return MixtureFit(posterior=posterior, data=data, seconds=0.0, kind="gmm", feature_names=("a", "b"))
+    return MixtureFit(posterior=posterior, data=data, seconds=0.0, model=GMM(K=3), feature_names=("a", "b"))
 
 
 def test_scikit_learn_names_are_the_same_values(hand_made):

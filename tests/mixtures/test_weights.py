@@ -178,7 +178,7 @@ def test_choose_k_and_k_auto_fit_every_k_with_the_weights_and_weigh_the_criteria
     weighted, _ = fits
     seen = []
 
-    def same_fit(m, model, model_kwargs, initial_values, *, data, **options):
+    def same_fit(m, model, model_kwargs, *, data, **options):
         seen.append((model_kwargs["K"], data.sample_weight))
         return weighted
 
@@ -198,8 +198,8 @@ def test_the_dpmm_takes_the_weights_into_its_model_and_priors(m, weighted_data, 
     X, w = weighted_data
     seen = {}
 
-    def record(m, model, model_kwargs, initial_values, *, data, **options):
-        seen.update(model=model, kwargs=model_kwargs, data=data)
+    def record(m, model, model_kwargs, *, data, **options):
+        seen.update(model=model.model(m), kwargs=model_kwargs, data=data)
         raise _Stop
 
     monkeypatch.setattr(dpmm, "fit_mixture", record)

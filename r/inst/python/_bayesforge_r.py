@@ -211,6 +211,7 @@ def log_likelihood_by_chain(idata, var_name=None):
 def workspace_mixture(m, max_draws):
     """The workspace's last fit as a :class:`~bayesforge.mixtures.result.MixtureFit` (for its memberships)."""
     from bayesforge.validation import as_int
+    from bayesforge.mixtures.gmm import GMM
     from bayesforge.mixtures.result import MixtureFit
     from bayesforge.mixtures.relabel import find_mixture_layout, relabelling_of
 
@@ -224,7 +225,8 @@ def workspace_mixture(m, max_draws):
     if layout is None:
         raise ValueError("m's last fit does not observe a Gaussian mixture "
                          "(mixture_same_family of multivariate_normal): it has no memberships")
-    return MixtureFit(posterior=posterior, data=np.asarray(layout.observed), seconds=float("nan"), kind="gmm",
+    return MixtureFit(posterior=posterior, data=np.asarray(layout.observed), seconds=float("nan"),
+                      model=GMM(K=layout.num_components),
                       max_draws=as_int(max_draws, "max_draws", minimum=1))
 
 
