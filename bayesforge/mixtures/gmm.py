@@ -24,7 +24,6 @@ ValueError: data must be a 2-D array (N points × D features), got shape (200,);
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
@@ -213,8 +212,8 @@ def fit(
     variance (:mod:`bayesforge.mixtures.priors`). ``on_fit(k, fit, index, total)``
     is called after each K's fit (once for a fixed K). With ``K="auto"`` the
     returned fit is the selected K's, with ``fit.selection`` the
-    :class:`~bayesforge.mixtures.selection.KSelection` (whose own fits carry no
-    selection). ``options``: ``num_warmup=1000``, ``num_samples=1000``,
+    :class:`~bayesforge.mixtures.selection.KComparison` it was selected by (the table,
+    the selected K, the criterion, ``plot()``; not the other fits: ``m.choose_k`` keeps them). ``options``: ``num_warmup=1000``, ``num_samples=1000``,
     ``num_chains=4``, ``seed=0``, ``progress_bar=False``, ``max_draws=400``
     (draws kept for memberships and the figure; see
     ``models.common.SAMPLING_DEFAULTS``) and any ``m.fit`` / NUTS option; chains
@@ -237,10 +236,7 @@ def fit(
             raise ValueError(f"K must be a positive whole number or 'auto', got {K!r}")
         if initial_means is not None:
             raise ValueError("initial_means needs a fixed K: with K='auto' each K gets k-means centroids")
-        selection = _choose(m, prepared, ks, criterion, floor, callback, options)
-        best = copy.copy(selection.best)  # the selection keeps the fit it compared; this copy points back at it
-        best.selection = selection
-        return best
+        return _choose(m, prepared, ks, criterion, floor, callback, options).selected_fit()
     k = check_k(K, prepared.matrix.shape[0])
     means = None if initial_means is None else check_initial_means(initial_means, k, prepared.matrix.shape[1])
     result = _fit_k(m, prepared, k, means, floor, options)

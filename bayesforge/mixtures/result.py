@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .model import MixtureModel
-    from .selection import KSelection
+    from .selection import KComparison
 
 __all__ = ["MixtureFit"]
 
@@ -61,8 +61,8 @@ class MixtureFit:
     #: its summary sites, parameter count and name.
     model: "MixtureModel"
     max_draws: int = 400
-    #: For ``K="auto"``: the comparison this fit was selected from.
-    selection: "KSelection | None" = field(default=None, repr=False)
+    #: For ``K="auto"``: the comparison this fit was selected by (the K table, not the other fits).
+    selection: "KComparison | None" = field(default=None, repr=False)
     #: Column names of the data (a DataFrame's columns), or None.
     feature_names: tuple[str, ...] | None = None
     #: ``"marginalize"`` when the data had missing cells (NaN) and each row was scored on the values it has

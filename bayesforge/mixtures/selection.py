@@ -19,6 +19,7 @@ among all fits, with one warning saying so.
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
     from .result import MixtureFit
 
-__all__ = ["CRITERIA", "R_HAT_LIMIT", "COLLAPSED_R_HAT", "STATUSES", "KSelection", "convergence_status", "select_k",
+__all__ = ["CRITERIA", "R_HAT_LIMIT", "COLLAPSED_R_HAT", "STATUSES", "KComparison", "KSelection", "convergence_status",
+           "select_k",
            "SMALL_ELPD_DIFFERENCE", "smallest_as_good_as_best"]
 
 #: The values of the K table's ``status`` column.
@@ -53,9 +55,10 @@ def convergence_status(max_r_hat: float, num_chains: int) -> str:
     return "converged" if max_r_hat <= R_HAT_LIMIT else "not converged"
 
 
-@dataclass
-class KSelection:
-    """The comparison of fits with different K: ``table`` (indexed by K), ``selected_k``, ``fits``.
+@dataclass(frozen=True, eq=False)
+class KComparison:
+    """The comparison of fits with different K, without the fits: ``table`` (indexed by K), ``selected_k``,
+    ``criterion`` and :meth:`plot`. A fit chosen with ``K="auto"`` carries it as ``fit.selection``.
 
     The table has, per K: ``elpd_loo``, ``se_loo``, ``p_loo``, ``pareto_k_bad``,
     ``elpd_waic``, ``se_waic``, ``bic``, ``max_r_hat``, ``divergences``,
@@ -66,6 +69,19 @@ class KSelection:
     table: pd.DataFrame
     selected_k: int
     criterion: str
+
+    def plot(self, path: Any = None) -> "Figure":
+        """The criteria against K, the selected K marked (:func:`bayesforge.mixtures.figures.plot_k_selection`)."""
+        from .figures import plot_k_selection
+
+        return plot_k_selection(self.table, self.selected_k, path=path)
+
+
+@dataclass(frozen=True, eq=False)
+class KSelection(KComparison):
+    """A :class:`KComparison` with every fit compared (``fits``, by K; ``best``: the selected K's), as
+    ``m.choose_k`` returns it. The fits carry no selection: nothing points back at this object."""
+
     fits: Mapping[int, "MixtureFit"]
 
     @property
@@ -73,11 +89,19 @@ class KSelection:
         """The fit with the selected K."""
         return self.fits[self.selected_k]
 
-    def plot(self, path: Any = None) -> "Figure":
-        """The criteria against K, the selected K marked (:func:`bayesforge.mixtures.figures.plot_k_selection`)."""
-        from .figures import plot_k_selection
+    @property
+    def comparison(self) -> KComparison:
+        """The comparison alone (table, selected K, criterion), without the fits."""
+        return KComparison(table=self.table, selected_k=self.selected_k, criterion=self.criterion)
 
-        return plot_k_selection(self.table, self.selected_k, path=path)
+    def selected_fit(self) -> "MixtureFit":
+        """A copy of :attr:`best` whose ``selection`` is :attr:`comparison` (what ``m.gmm(K="auto")`` returns).
+
+        The copy shares the best fit's posterior and computed results; ``best`` itself is left as it was.
+        """
+        chosen = copy.copy(self.best)
+        chosen.selection = self.comparison
+        return chosen
 
 
 def smallest_as_good_as_best(elpd: pd.Series, se_of_difference: pd.Series) -> int:

@@ -105,7 +105,7 @@ logLik.bayesforge.mixtures.result.MixtureFit <- function(object, ...) {
 
 # -- a K selection ------------------------------------------------------------------------------
 
-print.bayesforge.mixtures.selection.KSelection <- function(x, digits = 4, ...) {
+print.bayesforge.mixtures.selection.KComparison <- function(x, digits = 4, ...) {
   table <- python_member(x, "table", selection_overrides)
   shown <- intersect(c("K", "elpd_loo", "se_loo", "dse_loo", "elpd_waic", "bic", "max_r_hat", "status"), names(table))
   cat(sprintf("K selected by %s: %d\n", python_member(x, "criterion"), python_member(x, "selected_k")))
@@ -113,11 +113,11 @@ print.bayesforge.mixtures.selection.KSelection <- function(x, digits = 4, ...) {
   invisible(x)
 }
 
-as.data.frame.bayesforge.mixtures.selection.KSelection <- function(x, row.names = NULL, optional = FALSE, ...) {
+as.data.frame.bayesforge.mixtures.selection.KComparison <- function(x, row.names = NULL, optional = FALSE, ...) {
   python_member(x, "table", selection_overrides)
 }
 
-plot.bayesforge.mixtures.selection.KSelection <- function(x, file = NULL, ...) {
+plot.bayesforge.mixtures.selection.KComparison <- function(x, file = NULL, ...) {
   show_figure(function(path) call_python(reticulate::py_get_attr(x, "plot"), list(path = path), "plot()"), file)
 }
 

@@ -46,4 +46,4 @@ selection_overrides <- list(
   }
 )
 
-`$.bayesforge.mixtures.selection.KSelection` <- function(x, name) python_member(x, name, selection_overrides)
+`$.bayesforge.mixtures.selection.KComparison` <- function(x, name) python_member(x, name, selection_overrides)

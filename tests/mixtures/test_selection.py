@@ -124,3 +124,17 @@ def test_a_small_elpd_difference_keeps_the_smaller_k_even_with_a_tiny_standard_e
     selection, _ = _select(fits)
     assert selection.table.loc[1, "dse_loo"] < 0.5 and selection.selected_k == 1
     assert _select({1: fits[1], 2: _StandInFit(BASE + 0.03, 1.01, 2)})[0].selected_k == 2  # 6 better: not small
+
+
+def test_the_selected_fit_carries_the_comparison_not_the_fits():
+    """What m.gmm(K="auto") returns: a copy of the best fit whose selection holds the table, the criterion and the
+    selected K only; the fits compared are left as they were (no cycle fit -> selection -> fit)."""
+    from bayesforge.mixtures.selection import KComparison
+
+    selection, _ = _select(_fits([1.01, 1.01, 1.01, 2.3]))
+    chosen = selection.selected_fit()
+    assert type(chosen.selection) is KComparison and not hasattr(chosen.selection, "fits")
+    assert chosen.selection.table is selection.table and chosen.selection.selected_k == selection.selected_k == 2
+    assert chosen.selection.criterion == "loo" and chosen.idata is selection.best.idata
+    assert chosen is not selection.best and not hasattr(selection.best, "selection")
+    assert isinstance(selection, KComparison)  # m.choose_k's result is read the same way (R methods, the CLI)
