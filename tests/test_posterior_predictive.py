@@ -44,14 +44,14 @@ def test_score_samples_of_the_seed_model_equal_the_library_formula_on_the_same_d
     posterior = seed_posterior
     X = np.array([[-4.0, 0.0], [0.0, 4.2], [4.1, -0.3], [10.0, 10.0], [-2.0, 2.0]])
     scores = posterior.score_samples(X)
-    library = MixtureFit(posterior=posterior, data=posterior.model_kwargs["data"], seconds=0.0, model=GMM(K=3),
-                         max_draws=80).score_samples(X)  # all 80 draws
+    library = MixtureFit.from_posterior(posterior, posterior.model_kwargs["data"], GMM(K=3), seconds=0.0,
+                                        max_draws=80).score_samples(X)  # all 80 draws
     assert scores.shape == (5,) and scores.dtype == np.float64
     np.testing.assert_allclose(scores, library, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(scores, _direct_log_density(posterior.draws, X), rtol=1e-4, atol=1e-4)
     # max_draws: the evenly spaced draws MixtureFit keeps
-    kept = MixtureFit(posterior=posterior, data=posterior.model_kwargs["data"], seconds=0.0, model=GMM(K=3),
-                      max_draws=7).score_samples(X)
+    kept = MixtureFit.from_posterior(posterior, posterior.model_kwargs["data"], GMM(K=3), seconds=0.0,
+                                     max_draws=7).score_samples(X)
     np.testing.assert_allclose(posterior.score_samples(X, max_draws=7), kept, rtol=1e-4, atol=1e-4)
     # rows go through in padded batches: scoring them one by one gives the same
     np.testing.assert_allclose([posterior.score_samples(X[i:i + 1])[0] for i in range(5)], scores, rtol=1e-5,

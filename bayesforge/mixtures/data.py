@@ -48,11 +48,6 @@ class MixtureData:
     #: Row weights (N,), or None: each row's log-likelihood counts this many times (:mod:`bayesforge.models.weights`).
     sample_weight: np.ndarray | None = None
 
-    @property
-    def standardised(self) -> np.ndarray:
-        """(x − mean) / sd per column."""
-        return (self.matrix - self.location) / self.scale
-
 
 def describe_column(j: int, names: tuple[str, ...] | None) -> str:
     """``"column 2"``, or ``"column 2 ('height')"`` when the data had column names (numbered from 0)."""

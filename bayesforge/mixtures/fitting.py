@@ -82,8 +82,9 @@ def fit_mixture(m, model: MixtureModel, model_kwargs: Mapping[str, Any], *, data
     steps = m.steps_for_fit(fit_options.pop("relabel", True))
     posterior = nuts_posterior(model.model(m), _arguments(data, model_kwargs), m.devices, fit_steps=steps,
                                **fit_options)
-    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, model=model,
-                      max_draws=draws_kept, feature_names=data.feature_names, missing=data.missing)
+    seconds = time.perf_counter() - started
+    return MixtureFit.from_posterior(posterior, data.matrix, model, seconds=seconds, max_draws=draws_kept,
+                                     feature_names=data.feature_names, missing=data.missing)
 
 
 def fit_variational(m, model: MixtureModel, model_kwargs: Mapping[str, Any], *, data: MixtureData,
@@ -110,5 +111,6 @@ def fit_variational(m, model: MixtureModel, model_kwargs: Mapping[str, Any], *, 
     started = time.perf_counter()
     posterior = vi_posterior(model.model(m), _arguments(data, model_kwargs), m.devices, fit_steps=m.steps_for_fit(),
                              init_values=start, **fit_options)
-    return MixtureFit(posterior=posterior, data=data.matrix, seconds=time.perf_counter() - started, model=model,
-                      max_draws=draws_kept, feature_names=data.feature_names, missing=data.missing)
+    seconds = time.perf_counter() - started
+    return MixtureFit.from_posterior(posterior, data.matrix, model, seconds=seconds, max_draws=draws_kept,
+                                     feature_names=data.feature_names, missing=data.missing)

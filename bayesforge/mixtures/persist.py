@@ -127,11 +127,6 @@ class LoadedMixtureFit(MixtureFit):
     source: str = ""
     metadata: dict = field(default_factory=dict, repr=False)
 
-    @property
-    def diagnostics(self) -> dict[str, Any]:
-        """The diagnostics the fit reported when it was saved (its sampler is not in the file)."""
-        return dict(self.metadata["diagnostics"])
-
     def __repr__(self) -> str:
         n, d = self.data.shape
         sampling = self.metadata.get("sampling")
@@ -549,7 +544,9 @@ def _rebuild(source: Path, metadata: dict, groups: dict[str, "xr.Dataset"], m: "
                 for name, value in metadata["settings"].items()}
     settings.update({name: constant[_FIELD_PREFIX + name].values for name in metadata["array_settings"]})
     own = {name: settings[name] for name in _FIT_SETTINGS if name in settings}  # the rest are the model's
-    fit = LoadedMixtureFit(posterior=posterior, data=data, model=model, source=str(source), metadata=metadata, **own)
+    # diagnostics: those the fit reported when it was saved (its sampler is not in the file)
+    fit = LoadedMixtureFit.from_posterior(posterior, data, model, diagnostics=dict(metadata["diagnostics"]),
+                                          source=str(source), metadata=metadata, **own)
     if metadata["log_likelihood"]:
         fit._inference_data = saved
     return fit

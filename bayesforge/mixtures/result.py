@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..defaults import MAX_DRAWS
 from ..validation import as_data_matrix, as_int
 from .draws import MixtureDraws, gaussian_mixture_draws
 from .memberships import membership_probabilities, occupied_components
@@ -52,7 +52,11 @@ __all__ = ["MixtureFit"]
 
 @dataclass
 class MixtureFit:
-    """One fitted mixture: ``posterior`` (relabelled), the training ``data`` (N×D) and the fit's wall time."""
+    """One fitted mixture: ``posterior`` (relabelled), the training ``data`` (N×D) and the fit's wall time.
+
+    Built by :meth:`from_posterior`, which computes :attr:`draws` and :attr:`diagnostics`
+    once; reading the fit afterwards replays no model and starts no sampler.
+    """
 
     posterior: Posterior
     data: np.ndarray
@@ -60,7 +64,13 @@ class MixtureFit:
     #: The library model fitted (:class:`~bayesforge.mixtures.model.MixtureModel`: ``GMM(K=8)``, ``DPMM(T=20)``):
     #: its summary sites, parameter count and name.
     model: "MixtureModel"
-    max_draws: int = 400
+    #: Weights, means and covariances of up to ``max_draws`` evenly spaced (relabelled) posterior draws.
+    draws: MixtureDraws = field(repr=False, compare=False)
+    #: ``max_r_hat``, ``min_ess_bulk``, ``divergences``, ``seconds``, ``chain_method``, ``num_chains``; a
+    #: variational fit (``method="vi"``): those keys (r̂ and ESS NaN) with ``method``, ``converged``,
+    #: ``num_steps`` and the rest of :attr:`bayesforge.vi.VIFit.diagnostics`.
+    diagnostics: dict = field(repr=False, compare=False)
+    max_draws: int = MAX_DRAWS
     #: For ``K="auto"``: the comparison this fit was selected by (the K table, not the other fits).
     selection: "KComparison | None" = field(default=None, repr=False)
     #: Column names of the data (a DataFrame's columns), or None.
@@ -70,13 +80,26 @@ class MixtureFit:
     missing: str = "error"
     _inference_data: "az.InferenceData | None" = field(default=None, init=False, repr=False, compare=False)
 
+    @classmethod
+    def from_posterior(cls, posterior: Posterior, data: np.ndarray, model: "MixtureModel", *,
+                       seconds: float = float("nan"), max_draws: int = MAX_DRAWS, diagnostics: dict | None = None,
+                       **fields: Any) -> "MixtureFit":
+        """The fit of ``model`` whose (relabelled) ``posterior`` was drawn from ``data`` in ``seconds``.
+
+        Computes, once, :attr:`draws` (the model replayed at up to ``max_draws`` evenly spaced
+        draws) and, unless given, :attr:`diagnostics` (from the summary of the model's sites).
+        ``fields``: the other fields (``feature_names``, ``missing``, ``selection``). Fits the
+        library makes, fits loaded from a file and fits built from a posterior by hand are all
+        made here.
+        """
+        with posterior.devices.context():
+            draws = gaussian_mixture_draws(posterior.model, posterior.model_kwargs, posterior.draws, max_draws)
+        if diagnostics is None:
+            diagnostics = _diagnostics(posterior, model, draws, seconds)
+        return cls(posterior=posterior, data=data, seconds=seconds, model=model, draws=draws,
+                   diagnostics=diagnostics, max_draws=max_draws, **fields)
+
     # -- the mixture ----------------------------------------------------------------------------
-    @cached_property
-    def draws(self) -> MixtureDraws:
-        """Weights, means and covariances of up to ``max_draws`` evenly spaced (relabelled) posterior draws."""
-        with self.posterior.devices.context():
-            return gaussian_mixture_draws(self.posterior.model, self.posterior.model_kwargs, self.posterior.draws,
-                                          self.max_draws)
 
     @property
     def kind(self) -> str:
@@ -210,33 +233,6 @@ class MixtureFit:
         names = var_names if var_names is not None else [s for s in self.model.summary_sites
                                                           if s in self.posterior.draws]
         return self.posterior.summary(round_to=round_to, hdi_prob=hdi_prob, var_names=names)
-
-    @cached_property
-    def diagnostics(self) -> dict[str, Any]:
-        """``max_r_hat``, ``min_ess_bulk``, ``divergences``, ``seconds``, ``chain_method``, ``num_chains``.
-
-        A variational fit (``method="vi"``): those keys (r̂ and ESS NaN) with ``method``,
-        ``converged``, ``num_steps`` and the rest of :attr:`bayesforge.vi.VIFit.diagnostics`.
-        """
-        if self.posterior.variational is not None:
-            return {**self.posterior.variational.diagnostics, "seconds": float(self.seconds)}
-        table = self._diagnosed(self.summary(round_to=None))
-        return {
-            "max_r_hat": float(np.nanmax(table["r_hat"])),
-            "min_ess_bulk": float(np.nanmin(table["ess_bulk"])),
-            "divergences": self.posterior.num_divergences,
-            "seconds": float(self.seconds),
-            "chain_method": self.posterior.mcmc.chain_method,
-            "num_chains": self.posterior.mcmc.num_chains,
-        }
-
-    def _diagnosed(self, table: pd.DataFrame) -> pd.DataFrame:
-        """The rows of a summary ``table`` that r̂ and ESS are judged on (the model's ``diagnostic_min_weight``)."""
-        if not self.model.diagnostic_min_weight:
-            return table
-        unused = {str(k) for k in np.flatnonzero(self.weights < self.model.diagnostic_min_weight)}
-        component = table.index.str.extract(r"^(?:weights|mu|sigma)\[(\d+)", expand=False)
-        return table[~np.asarray(component.isin(unused))]
 
     def to_arviz(self) -> "az.InferenceData":
         """ArviZ InferenceData: relabelled posterior, observed data, pointwise log-likelihood, named dims.
@@ -418,6 +414,35 @@ class MixtureFit:
                     f"{self.posterior.method.upper()}: {len(next(iter(self.posterior.draws.values())))} draws>")
         return (f"<MixtureFit {self.model.display_name} K={self.K} on {n}×{d} data; "
                 f"{self.posterior.mcmc.num_chains} chain(s) × {self.posterior.mcmc.num_samples} draws>")
+
+
+def _diagnostics(posterior: Posterior, model: "MixtureModel", draws: MixtureDraws, seconds: float) -> dict[str, Any]:
+    """:attr:`MixtureFit.diagnostics` of a posterior of ``model``: r̂ and ESS over the model's summary sites.
+
+    Components whose posterior mean weight (over ``draws``) is below the model's
+    ``diagnostic_min_weight`` are left out of r̂ and ESS. A posterior without a sampler
+    (built by hand) reports no chain method and its own number of chains.
+    """
+    if posterior.variational is not None:
+        return {**posterior.variational.diagnostics, "seconds": float(seconds)}
+    names = [site for site in model.summary_sites if site in posterior.draws]
+    table = posterior.summary(round_to=None, var_names=names or None)
+    if model.diagnostic_min_weight:
+        unused = {str(k) for k in np.flatnonzero(draws.weights.mean(axis=0) < model.diagnostic_min_weight)}
+        component = table.index.str.extract(r"^(?:weights|mu|sigma)\[(\d+)", expand=False)
+        table = table[~np.asarray(component.isin(unused))]
+    mcmc = posterior.mcmc
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)  # r̂ of one chain: NaN
+        max_r_hat = float(np.nanmax(table["r_hat"]))
+    return {
+        "max_r_hat": max_r_hat,
+        "min_ess_bulk": float(np.nanmin(table["ess_bulk"])),
+        "divergences": posterior.num_divergences,
+        "seconds": float(seconds),
+        "chain_method": None if mcmc is None else mcmc.chain_method,
+        "num_chains": len(next(iter(posterior.by_chain().values()))) if mcmc is None else mcmc.num_chains,
+    }
 
 
 def _with_named_dims(idata: "az.InferenceData", component_axes: dict[str, int], site: str,

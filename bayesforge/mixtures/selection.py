@@ -119,9 +119,7 @@ def smallest_as_good_as_best(elpd: pd.Series, se_of_difference: pd.Series) -> in
 
 def _criteria_row(fit: "MixtureFit") -> dict[str, Any]:
     loo, waic = fit.loo(), fit.waic()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)  # r̂ of one chain
-        diagnostics = fit.diagnostics
+    diagnostics = fit.diagnostics
     num_chains = int(diagnostics.get("num_chains", 2))
     return {
         "elpd_loo": float(loo.elpd_loo), "se_loo": float(loo.se), "p_loo": float(loo.p_loo),

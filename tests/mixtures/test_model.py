@@ -21,8 +21,8 @@ def test_a_fit_counts_the_parameters_of_its_own_model(m):
     from hand_made import gmm_posterior
 
     posterior, data, _ = gmm_posterior(m)
-    as_gmm = MixtureFit(posterior=posterior, data=data, seconds=0.0, model=GMM(K=3))
-    as_dpmm = MixtureFit(posterior=posterior, data=data, seconds=0.0, model=DPMM(T=3))
+    as_gmm = MixtureFit.from_posterior(posterior, data, GMM(K=3))
+    as_dpmm = MixtureFit.from_posterior(posterior, data, DPMM(T=3))
     assert as_gmm.num_parameters == 17 and as_dpmm.num_parameters == 18
     assert as_dpmm.bic() - as_gmm.bic() == pytest.approx(np.log(len(data)))
     assert as_dpmm.aic() - as_gmm.aic() == pytest.approx(2.0)

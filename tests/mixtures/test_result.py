@@ -36,7 +36,7 @@ def hand_made():
     posterior, data, samples = gmm_posterior(m)
     posterior._idata = arviz().from_dict(posterior=samples, observed_data={"obs": data},
                                          log_likelihood={"obs": _pointwise_log_likelihood(samples, data)})
-    return MixtureFit(posterior=posterior, data=data, seconds=0.0, model=GMM(K=3), feature_names=("a", "b"))
+    return MixtureFit.from_posterior(posterior, data, GMM(K=3), seconds=0.0, feature_names=("a", "b"))
 
 
 def test_scikit_learn_names_are_the_same_values(hand_made):

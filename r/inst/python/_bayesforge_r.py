@@ -225,9 +225,8 @@ def workspace_mixture(m, max_draws):
     if layout is None:
         raise ValueError("m's last fit does not observe a Gaussian mixture "
                          "(mixture_same_family of multivariate_normal): it has no memberships")
-    return MixtureFit(posterior=posterior, data=np.asarray(layout.observed), seconds=float("nan"),
-                      model=GMM(K=layout.num_components),
-                      max_draws=as_int(max_draws, "max_draws", minimum=1))
+    return MixtureFit.from_posterior(posterior, np.asarray(layout.observed), GMM(K=layout.num_components),
+                                     max_draws=as_int(max_draws, "max_draws", minimum=1))
 
 
 def close_figure(figure):
