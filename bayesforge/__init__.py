@@ -28,7 +28,7 @@ taken by name from ``m.data_on_model``; then ``m.summary()``,
     m.summary()                      # mean, sd, HDI, ESS, r_hat per parameter
 
 Library models take an N×D array or a pandas DataFrame and return a
-:class:`~bayesforge.models.result.MixtureFit` (memberships ``predict_proba()``,
+:class:`~bayesforge.mixtures.result.MixtureFit` (memberships ``predict_proba()``,
 relabelled ``summary()``, ``loo()``/``waic()``/``bic()``, ``plot()``);
 components and rows are numbered from 0::
 
@@ -39,7 +39,7 @@ components and rows are numbered from 0::
     selection.table, selection.selected_k, selection.plot()
     fit = m.dpmm(data, T=20)                        # a truncated Dirichlet-process mixture
     fit.occupied_clusters()                         # posterior of the number of clusters
-    fit.save("fit.nc"); fit = bayesforge.load("fit.nc")   # save and reload (bayesforge.persist)
+    fit.save("fit.nc"); fit = bayesforge.load("fit.nc")   # save and reload (bayesforge.mixtures.persist)
 
 For scikit-learn, the same Gaussian mixture is the estimator
 ``bayesforge.BayesianGMM`` (``fit``/``predict``/``predict_proba``/``score``;
@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .estimator import BayesianGMM
     from .forge import BayesForge, bf
-    from .persist import load
+    from .mixtures.persist import load
 
 __all__ = ["BayesForge", "BayesianGMM", "bf", "load", "__version__"]
 __version__ = "0.1.0"
@@ -71,7 +71,7 @@ def __getattr__(name: str) -> Any:
 
         return BayesianGMM
     if name == "load":  # bayesforge.load(path): a fit saved with fit.save / m.save
-        from .persist import load
+        from .mixtures.persist import load
 
         return load
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,7 @@ It fits ``bf().gmm(X, K=n_components, ...)`` (NUTS, relabelled draws) and answer
 scikit-learn's names, so it goes into a ``Pipeline``, ``GridSearchCV`` (scored by
 :meth:`BayesianGMM.score`, the mean log posterior predictive density) and ``clone``.
 The full Bayesian result stays available as ``posterior_`` (a
-:class:`~bayesforge.models.result.MixtureFit`: summary, r̂, LOO/WAIC, ArviZ, figure).
+:class:`~bayesforge.mixtures.result.MixtureFit`: summary, r̂, LOO/WAIC, ArviZ, figure).
 
 >>> import numpy as np
 >>> from sklearn.pipeline import make_pipeline
@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .defaults import DEFAULT_K, MAX_DRAWS, NUTS_DEFAULTS, R_HAT_LIMIT, REG_COVAR, TARGET_ACCEPT_PROB
 
 if TYPE_CHECKING:
-    from .models.result import MixtureFit
+    from .mixtures.result import MixtureFit
 
 __all__ = ["BayesianGMM"]
 
@@ -48,7 +48,7 @@ _NUTS_ONLY = ("num_warmup", "num_chains", "target_accept_prob")
 class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
     """Bayesian Gaussian mixture with full covariances, fitted with NUTS (scikit-learn API).
 
-    The model is the library GMM of :func:`bayesforge.models.gmm.fit`: Dirichlet(0.5)
+    The model is the library GMM of :func:`bayesforge.mixtures.gmm.fit`: Dirichlet(0.5)
     weights, component means around k-means centroids, half-Cauchy scales and LKJ(1)
     correlations in each column's own unit. Predictions average over the posterior draws.
 
@@ -188,7 +188,7 @@ class BayesianGMM(ClusterMixin, DensityMixin, BaseEstimator):
 
         ``sample_weight`` (n_samples,): row i's log-likelihood counts w_i times (integer
         weights = repeated rows; 0 leaves the row out of the posterior, not out of
-        ``labels_``); checked before anything is fitted (:mod:`bayesforge.models.weights`).
+        ``labels_``); checked before anything is fitted (:mod:`bayesforge.mixtures.weights`).
         """
         from .forge import bf
         from .validation import check_sample_weight

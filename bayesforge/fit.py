@@ -13,7 +13,7 @@ GPU; ARCHITECTURE.md places this module among the others):
 * without ``init_strategy``, the chains start where the first of the workspace's
   start steps says (``fit_steps``, :mod:`bayesforge.steps`; this module knows none of
   them): ``bf()``'s default starts a model observing a Gaussian mixture at the k-means
-  solution of its data (:class:`bayesforge.mixture.KMeansStart`; from NumPyro's default
+  solution of its data (:class:`bayesforge.mixtures.start.KMeansStart`; from NumPyro's default
   uniform start the seed's model at N = 10 000 took 285 s with chains in wrong modes,
   from k-means as long as the library GMM);
 * start values given with ``init_to_value`` (or a k-means start) are cast to the

@@ -31,13 +31,13 @@ from .fit import match_arguments
 from .ml import MachineLearning
 from .inference import nuts_posterior
 from .posterior import Posterior
-from .relabel import MIXTURE_FIT_STEPS, Relabel
+from .mixtures.relabel import MIXTURE_FIT_STEPS, Relabel
 from .steps import FitStep, check_fit_steps, without
 from .validation import as_bool
 
 if TYPE_CHECKING:
-    from .models.result import MixtureFit
-    from .models.selection import KSelection
+    from .mixtures.result import MixtureFit
+    from .mixtures.selection import KSelection
 
 __all__ = ["BayesForge", "bf"]
 
@@ -46,7 +46,7 @@ class BayesForge:
     """A modelling workspace. Build it with :func:`bf`.
 
     ``fit_steps``: the steps this workspace adds to every fit (:mod:`bayesforge.steps`;
-    default :data:`bayesforge.relabel.MIXTURE_FIT_STEPS`: a model observing a Gaussian
+    default :data:`bayesforge.mixtures.relabel.MIXTURE_FIT_STEPS`: a model observing a Gaussian
     mixture starts at k-means and its draws are relabelled).
     """
 
@@ -136,13 +136,13 @@ class BayesForge:
 
     # -- library models -------------------------------------------------------------------------
     def gmm(self, data: Any, K: Any = DEFAULT_K, **options: Any) -> "MixtureFit":
-        """Fit a Gaussian mixture to N×D ``data`` (``K="auto"``: choose K); see :func:`bayesforge.models.gmm.fit`.
+        """Fit a Gaussian mixture to N×D ``data`` (``K="auto"``: choose K); see :func:`bayesforge.mixtures.gmm.fit`.
 
-        Returns a :class:`~bayesforge.models.result.MixtureFit`; the fit also becomes
+        Returns a :class:`~bayesforge.mixtures.result.MixtureFit`; the fit also becomes
         this object's last fit (``m.summary()``, ``m.plot(X=data)``, ``m.posteriors``).
         ``m.data_on_model`` and ``m.ml.results`` are left as they were.
         """
-        from .models import gmm
+        from .mixtures import gmm
 
         with self._fitting():
             return self._adopt(gmm.fit(self, data, K, **options))
@@ -150,10 +150,10 @@ class BayesForge:
     def choose_k(self, data: Any, ks: Any = range(1, 11), criterion: str = "loo", **options: Any) -> "KSelection":
         """Fit the GMM for each K in ``ks``; a table of LOO, WAIC, BIC and the selected K.
 
-        See :func:`bayesforge.models.gmm.choose_k` (``on_fit=`` reports each K's fit as it
+        See :func:`bayesforge.mixtures.gmm.choose_k` (``on_fit=`` reports each K's fit as it
         finishes); the selected fit becomes this object's last fit.
         """
-        from .models import gmm
+        from .mixtures import gmm
 
         with self._fitting():
             selection = gmm.choose_k(self, data, ks=ks, criterion=criterion, **options)
@@ -161,8 +161,8 @@ class BayesForge:
         return selection
 
     def dpmm(self, data: Any, T: Any = DEFAULT_TRUNCATION, **options: Any) -> "MixtureFit":
-        """Fit a truncated Dirichlet-process mixture of Gaussians; see :func:`bayesforge.models.dpmm.fit`."""
-        from .models import dpmm
+        """Fit a truncated Dirichlet-process mixture of Gaussians; see :func:`bayesforge.mixtures.dpmm.fit`."""
+        from .mixtures import dpmm
 
         with self._fitting():
             return self._adopt(dpmm.fit(self, data, T, **options))
@@ -182,7 +182,7 @@ class BayesForge:
     def sampler(self):
         """The NumPyro ``MCMC`` of the last fit (None for a variational fit; an error for a fit loaded from a file)."""
         posterior = self._fitted("sampler")
-        source = getattr(posterior, "source", None)  # bayesforge.persist.LoadedPosterior
+        source = getattr(posterior, "source", None)  # bayesforge.mixtures.persist.LoadedPosterior
         if source:
             raise RuntimeError(f"m.sampler: the last fit was loaded from {source}, which keeps its draws but not "
                                "NumPyro's MCMC object (it cannot be run further); fit the model again for a sampler")
@@ -232,13 +232,13 @@ class BayesForge:
         (``m.gmm``, ``m.dpmm``) is saved whole with ``fit.save(path)`` instead. An
         existing file is replaced only with ``overwrite=True``.
         """
-        from .persist import save_inference_data
+        from .mixtures.persist import save_inference_data
 
         return save_inference_data(self, path, overwrite=overwrite)
 
     def plot(self, X: Any, sampler: Any = None, path: Any = None, **options: Any):
-        """Draw a fitted Gaussian mixture over ``X``; see :func:`bayesforge.plot.plot_gmm`."""
-        from .plot import plot_gmm
+        """Draw a fitted Gaussian mixture over ``X``; see :func:`bayesforge.mixtures.figures.plot_gmm`."""
+        from .mixtures.figures import plot_gmm
 
         posterior = self._fitted("plot()")
         if sampler is not None and sampler is not posterior.mcmc:

@@ -10,7 +10,7 @@ starts no sampler); ``m.summary()``, ``m.to_arviz()`` and ``m.posteriors`` read 
 turn the draws into other draws, giving a new Posterior whose ``details`` record what each did;
 the fit does it once, when it ends. This module knows nothing of what the steps are: the
 workspace passes its own (``m.fit_steps``; by default a Gaussian mixture's draws are relabelled,
-:mod:`bayesforge.relabel`). Reading a Posterior does no work beyond reshaping its draws.
+:mod:`bayesforge.mixtures.relabel`). Reading a Posterior does no work beyond reshaping its draws.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A model replayed at given parameter values, as one compiled function (any model: nothing mixture-specific).
 
 The InferenceData of a fit (:mod:`bayesforge.posterior`), the mixture read back out of
-a model (:mod:`bayesforge.mixture`) and the relabelling (:mod:`bayesforge.relabel`)
+a model (:mod:`bayesforge.mixtures.draws`) and the relabelling (:mod:`bayesforge.mixtures.relabel`)
 all replay the model at posterior draws and read its trace.
 
 >>> import numpyro, numpyro.distributions as npd

@@ -12,7 +12,7 @@ are generic: they take a tuple of steps as an argument and call them at two poin
   applied step did in ``Posterior.details[step.name]``.
 
 Each ``bf()`` workspace holds its own tuple (``m.fit_steps``; by default the mixture's
-k-means start and relabelling, :data:`bayesforge.relabel.MIXTURE_FIT_STEPS`) and passes
+k-means start and relabelling, :data:`bayesforge.mixtures.relabel.MIXTURE_FIT_STEPS`) and passes
 it down, so two workspaces never share or change each other's steps.
 
 >>> class Ones(StartStep):

@@ -9,7 +9,7 @@ the data's rows, the way NUTS's alternative scales to millions of points:
   step's ELBO and its gradient are unbiased estimates of the full data's;
 * row weights (``m.gmm(..., sample_weight=w, method="vi")``) are a data argument drawn
   with the rows (``data_argument=("data", "sample_weight")``) that the model multiplies
-  into each row's log-likelihood (:mod:`bayesforge.models.weights`): the batch's
+  into each row's log-likelihood (:mod:`bayesforge.mixtures.weights`): the batch's
   (N / B) Σ_b w_b log p(x_b | θ) is unbiased for Σ_i w_i log p(x_i | θ);
 * steps run ``check_every`` at a time in one compiled call (a ``jax.lax.fori_loop``:
   no round trip to Python per step); between those calls the mean loss of the block

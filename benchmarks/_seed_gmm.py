@@ -10,7 +10,7 @@ from sklearn.cluster import KMeans
 
 def seed_data(n_samples: int = 500):
     """The page's data (make_blobs, 8 centres) and k-means centroids (n_init=10, random_state=0)."""
-    from bayesforge.models.gmm import seed_data as page_data
+    from bayesforge.mixtures.gmm import seed_data as page_data
 
     data, labels = page_data(n_samples)
     centroids = KMeans(n_clusters=8, n_init=10, random_state=0).fit(data).cluster_centers_
@@ -32,6 +32,6 @@ def raw_numpyro_gmm(data, K, initial_means):
 
 def bayesforge_gmm(m):
     """The seed model written with ``m.dist``, exactly as on the page (the library's copy)."""
-    from bayesforge.models.gmm import gmm_model
+    from bayesforge.mixtures.gmm import gmm_model
 
     return gmm_model(m)

@@ -48,7 +48,7 @@ from bayesforge import bf
 m = bf(platform="cpu", cores=2)
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
-from bayesforge.models.gmm import gmm_model, seed_data
+from bayesforge.mixtures.gmm import gmm_model, seed_data
 
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -72,7 +72,8 @@ if path == "seed":
     m.fit(gmm, num_warmup=warmup, num_samples=samples, num_chains=2, progress_bar=False, collect_warmup=True)
     seed_s = time.perf_counter() - started
     table = m.summary(var_names=["weights", "mu"])
-    from bayesforge.mixture import gaussian_mixture_draws, membership_probabilities
+    from bayesforge.mixtures.draws import gaussian_mixture_draws
+    from bayesforge.mixtures.memberships import membership_probabilities
     draws = gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs, m.posteriors, max_draws=100)
     row.update({"benchmark": "seed_model", "seed_model_s": round(seed_s, 2), "started_at": m.sampler.start,
                 "seed_model_max_r_hat": round(float(table["r_hat"].max()), 3),

@@ -31,7 +31,8 @@ def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
     from _seed_gmm import bayesforge_gmm, seed_data
-    from bayesforge.mixture import gaussian_mixture_draws, membership_probabilities
+    from bayesforge.mixtures.draws import gaussian_mixture_draws
+    from bayesforge.mixtures.memberships import membership_probabilities
 
     for n in (500, 10_000):
         data, labels, centroids = seed_data(n)

@@ -61,7 +61,7 @@ def main() -> None:
     import numpyro.distributions as npd
 
     from bayesforge.distributions import MultivariateNormal
-    from bayesforge.models.gmm import seed_data
+    from bayesforge.mixtures.gmm import seed_data
 
     def build(path):
         def log_likelihood(weights, mu, sigma, lcorr, data):

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     from sklearn.mixture import GaussianMixture
 
     from bayesforge import bf
-    from bayesforge.models.gmm import seed_data
+    from bayesforge.mixtures.gmm import seed_data
 
     def load():
         return [round(v, 2) for v in os.getloadavg()]

@@ -10,7 +10,7 @@ SCALES = np.array([[0.5, 0.5], [0.8, 0.4], [0.3, 0.6]])
 def gmm_posterior(m, chains=2, draws=40):
     """The page's GMM (``gmm_model``, K=3) as a Posterior of ``chains`` × ``draws`` hand-made draws around MEANS,
     SCALES and WEIGHTS, on 300 points drawn from them; returns (posterior, data, samples)."""
-    from bayesforge.models.gmm import gmm_model
+    from bayesforge.mixtures.gmm import gmm_model
     from bayesforge.posterior import Posterior
 
     rng = np.random.default_rng(0)

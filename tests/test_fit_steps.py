@@ -11,8 +11,8 @@ import bayesforge.fit
 import bayesforge.posterior
 from bayesforge import bf
 from bayesforge.forge import BayesForge
-from bayesforge.mixture import KMeansStart
-from bayesforge.relabel import MIXTURE_FIT_STEPS, Relabel
+from bayesforge.mixtures.start import KMeansStart
+from bayesforge.mixtures.relabel import MIXTURE_FIT_STEPS, Relabel
 from bayesforge.steps import PostStep, StartStep
 
 TINY = dict(num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
@@ -32,7 +32,7 @@ def _imported_modules(module) -> set[str]:
 @pytest.mark.parametrize("module", [bayesforge.fit, bayesforge.posterior])
 def test_the_generic_fit_imports_nothing_of_mixtures(module):
     imported = _imported_modules(module)
-    mixture_modules = [n for n in imported if any(part in ("mixture", "relabel", "models") for part in n.split("."))]
+    mixture_modules = [n for n in imported if any(part in ("mixture", "mixtures", "relabel", "models") for part in n.split("."))]
     assert mixture_modules == []
     tree = ast.parse(inspect.getsource(module))
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} | \

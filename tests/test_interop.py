@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bayesforge import interop, validation
-from bayesforge.models.gmm import gmm_model  # the seed's GMM, written with m.dist as the page has it
+from bayesforge.mixtures.gmm import gmm_model  # the seed's GMM, written with m.dist as the page has it
 
 
 # -- as_int / as_shape --------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def test_gradients_match_numpyro_in_float64(small_chunks):
 
 def test_float32_error_against_float64_is_no_worse_than_numpyros():
     """Seed-like data: 8 blobs, 20 000 points. Value and gradient error of each float32 path vs float64."""
-    from bayesforge.models.gmm import seed_data
+    from bayesforge.mixtures.gmm import seed_data
 
     data, labels = seed_data(20_000)
     k = 8
@@ -156,7 +156,7 @@ def test_m_dist_mixture_same_family_is_fused_only_for_gaussian_components(m):
     normal = m.dist.mixture_same_family(m.dist.categorical(probs=probs, create_obj=True),
                                         m.dist.normal(jnp.zeros(2), 1.0, create_obj=True), create_obj=True)
     assert type(normal) is npd.MixtureSameFamily
-    from bayesforge.mixture import gaussian_mixture_of
+    from bayesforge.mixtures.draws import gaussian_mixture_of
 
     site = {"type": "sample", "is_observed": True, "fn": gaussian.expand((5,))}
     assert gaussian_mixture_of(site) is gaussian  # memberships and relabelling still recognise it
@@ -208,7 +208,7 @@ def _two_blobs(n=120):
 
 
 def test_kmeans_start_finds_the_sites_by_structure():
-    from bayesforge.mixture import is_kmeans_start, kmeans_start
+    from bayesforge.mixtures.start import is_kmeans_start, kmeans_start
 
     data = _two_blobs()
     strategy, start = kmeans_start(_tiny_mixture_model, {"data": jnp.asarray(data)})

@@ -18,7 +18,7 @@ from sklearn.metrics import adjusted_rand_score
 from bayesforge.forge import BayesForge
 from bayesforge.likelihood import incomplete_mixture_log_prob, mixture_log_prob
 from bayesforge.missing import Missingness
-from bayesforge.models.gmm import seed_data
+from bayesforge.mixtures.gmm import seed_data
 from cli_support import run_in_process
 
 

@@ -1,7 +1,7 @@
 """The posterior predictive of a user's own model fitted with m.fit: m.sample / m.score_samples and
 Posterior.sample_predictive / Posterior.score_samples, for any model (nothing mixture-specific).
 
-The seed's Gaussian mixture (bayesforge.models.gmm.gmm_model: written with m.dist, as gaussian_mixture_models.md
+The seed's Gaussian mixture (bayesforge.mixtures.gmm.gmm_model: written with m.dist, as gaussian_mixture_models.md
 has it) gets a posterior built by hand (no sampler): its scores must equal the library's formula
 (MixtureFit.score_samples) on the same draws and a direct SciPy computation. One tiny NUTS fit of a normal
 model with a plate over the rows covers m.fit, the workspace verbs and a site with one value per row."""
@@ -38,19 +38,20 @@ def _direct_log_density(draws, X):
 
 
 def test_score_samples_of_the_seed_model_equal_the_library_formula_on_the_same_draws(seed_posterior):
-    from bayesforge.models.result import MixtureFit
+    from bayesforge.mixtures.gmm import GMM
+    from bayesforge.mixtures.result import MixtureFit
 
     posterior = seed_posterior
     X = np.array([[-4.0, 0.0], [0.0, 4.2], [4.1, -0.3], [10.0, 10.0], [-2.0, 2.0]])
     scores = posterior.score_samples(X)
-    library = MixtureFit(posterior=posterior, data=posterior.model_kwargs["data"], seconds=0.0, kind="gmm",
-                         max_draws=80).score_samples(X)  # all 80 draws
+    library = MixtureFit.from_posterior(posterior, posterior.model_kwargs["data"], GMM(K=3), seconds=0.0,
+                                        max_draws=80).score_samples(X)  # all 80 draws
     assert scores.shape == (5,) and scores.dtype == np.float64
     np.testing.assert_allclose(scores, library, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(scores, _direct_log_density(posterior.draws, X), rtol=1e-4, atol=1e-4)
     # max_draws: the evenly spaced draws MixtureFit keeps
-    kept = MixtureFit(posterior=posterior, data=posterior.model_kwargs["data"], seconds=0.0, kind="gmm",
-                      max_draws=7).score_samples(X)
+    kept = MixtureFit.from_posterior(posterior, posterior.model_kwargs["data"], GMM(K=3), seconds=0.0,
+                                     max_draws=7).score_samples(X)
     np.testing.assert_allclose(posterior.score_samples(X, max_draws=7), kept, rtol=1e-4, atol=1e-4)
     # rows go through in padded batches: scoring them one by one gives the same
     np.testing.assert_allclose([posterior.score_samples(X[i:i + 1])[0] for i in range(5)], scores, rtol=1e-5,

@@ -10,11 +10,11 @@ def test_every_check_lives_in_validation_only():
     import bayesforge.fit
     import bayesforge.interop
     import bayesforge.ml
-    import bayesforge.models.common
+    import bayesforge.mixtures.fitting
 
     for module, name in ((bayesforge.interop, "as_int"), (bayesforge.interop, "as_shape"),
                          (bayesforge.ml, "as_data_matrix"), (bayesforge.fit, "_to_model_value"),
-                         (bayesforge.models.common, "check_reg_covar"), (bayesforge.models.common, "check_on_fit")):
+                         (bayesforge.mixtures.fitting, "check_reg_covar"), (bayesforge.mixtures.fitting, "check_on_fit")):
         defined_here = getattr(module, name, None)
         assert defined_here is None or defined_here.__module__ == "bayesforge.validation", (module, name)
 
@@ -54,7 +54,7 @@ def test_gmm_checks_the_data_once_at_the_entry_point(m, monkeypatch):
     """m.gmm checks ``data`` once: k-means, the start values and the fit below take the checked matrix."""
     import sys
 
-    from bayesforge.models import common
+    from bayesforge.mixtures import fitting
 
     calls = []
     original = validation.as_data_matrix
@@ -72,7 +72,7 @@ def test_gmm_checks_the_data_once_at_the_entry_point(m, monkeypatch):
     for module in [mod for name, mod in list(sys.modules.items()) if name.startswith("bayesforge")]:
         if getattr(module, "as_data_matrix", None) is original:
             monkeypatch.setattr(module, "as_data_matrix", counting)
-    monkeypatch.setattr(common, "nuts_posterior", stop)
+    monkeypatch.setattr(fitting, "nuts_posterior", stop)
     rng = np.random.default_rng(0)
     with pytest.raises(_Stop):
         m.gmm(np.r_[rng.normal(0, 1, (20, 2)), rng.normal(6, 1, (20, 2))], K=2)

@@ -106,7 +106,7 @@ def test_minibatch_log_density_and_gradient_are_unbiased():
 @pytest.fixture(scope="module")
 def gmm_vi():
     from bayesforge import bf
-    from bayesforge.models.gmm import seed_data
+    from bayesforge.mixtures.gmm import seed_data
 
     m = bf(platform="cpu")
     data, labels = seed_data(n_samples=300)

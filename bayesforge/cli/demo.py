@@ -64,7 +64,7 @@ def _fit(m: Any, args: argparse.Namespace, console: Console):
     """Fit the page's mixture with m.gmm and print devices, summary, diagnostics and ARI; returns (fit, labels)."""
     from sklearn.metrics import adjusted_rand_score
 
-    from bayesforge.models.gmm import seed_data
+    from bayesforge.mixtures.gmm import seed_data
 
     console.say("BayesForge demo: the Gaussian mixture of the documentation page")
     console.say(m.devices.describe())

@@ -6,7 +6,7 @@ data row: ``row``, ``cluster``, ``p_0``..``p_{K-1}``, ``certainty``; rows and
 clusters numbered from 0, ``row`` i being the i-th data row of the file) and
 ``gmm.png``; with ``--k auto`` also ``k_selection.csv`` and
 ``k_selection.png``; with ``--save FILE.nc`` also the fit itself
-(:mod:`bayesforge.persist`; ``bayesforge.load`` reads it back), under the same
+(:mod:`bayesforge.mixtures.persist`; ``bayesforge.load`` reads it back), under the same
 rules as the other files. Every check that can be made before fitting is made
 first: the file (``bayesforge.tabular``), K against the rows, the output
 folder, files an earlier run left there (``--overwrite``), another run

@@ -157,7 +157,7 @@ def run(args: argparse.Namespace, console: Console, state: RunState) -> int:
         if main:
             _write(fit, summary, memberships, sample, num_rows, files.staging)
             if saving is not None:
-                from bayesforge.persist import save_fit
+                from bayesforge.mixtures.persist import save_fit
 
                 save_fit(fit, saving.staging / saving.target.names[0], rows=rows)
             written = files.publish() + (saving.publish() if saving is not None else [])

@@ -173,7 +173,8 @@ def _check_ari(case: "Case", m: Any, spec: Mapping[str, Any]) -> CheckResult:
     """Adjusted Rand index of the posterior-mean memberships against the true labels."""
     from sklearn.metrics import adjusted_rand_score
 
-    from ..mixture import gaussian_mixture_draws, membership_probabilities
+    from ..mixtures.draws import gaussian_mixture_draws
+    from ..mixtures.memberships import membership_probabilities
 
     limit = float(spec["min"])
     labels = np.asarray(case.truth[spec["labels"]])

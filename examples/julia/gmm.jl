@@ -59,8 +59,9 @@ println(m.summary())
 # The results, back in Julia
 mu_draws = pyconvert(Array, m.posteriors["mu"])       # draws × K × D
 println("posterior draws of mu: ", join(size(mu_draws), " × "))
-mixture = pyimport("bayesforge.mixture")
-draws = mixture.gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs, m.sampler.get_samples())
-membership = mixture.membership_probabilities(draws, BayesForge.to_python(data)).argmax(axis=1)
+draws_py = pyimport("bayesforge.mixtures.draws")
+memberships_py = pyimport("bayesforge.mixtures.memberships")
+draws = draws_py.gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs, m.sampler.get_samples())
+membership = memberships_py.membership_probabilities(draws, BayesForge.to_python(data)).argmax(axis=1)
 ari = pyconvert(Float64, pyimport("sklearn.metrics").adjusted_rand_score(y, membership))
 println("adjusted Rand index against the true clusters: ", round(ari; digits=3))

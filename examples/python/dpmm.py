@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from bayesforge import bf
-from bayesforge.models.gmm import seed_data
+from bayesforge.mixtures.gmm import seed_data
 
 m = bf()
 data, true_labels = seed_data(500)

@@ -5,7 +5,7 @@ Run: python examples/python/gmm_choose_k.py   (about 3 minutes on 2 cores; write
 import pandas as pd
 
 from bayesforge import bf
-from bayesforge.models.gmm import seed_data
+from bayesforge.mixtures.gmm import seed_data
 
 m = bf()  # before anything starts JAX: one host device per chain
 data, true_labels = seed_data(500)  # the documentation page's 8 blobs

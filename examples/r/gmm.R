@@ -3,7 +3,7 @@
 #   R CMD INSTALL r                                   # once: the R package
 #   RETICULATE_PYTHON=.venv/bin/python Rscript examples/r/gmm.R [gmm_r.png]
 #
-# Same data (the page's make_blobs, from bayesforge.models.gmm), same model, same k-means start
+# Same data (the page's make_blobs, from bayesforge.mixtures.gmm), same model, same k-means start
 # and the same default fit as the Python example: 4 chains x 1000 warmup + 1000 draws.
 library(bayesforge)
 
@@ -11,7 +11,7 @@ m <- bf()
 jnp <- bf_jnp()
 
 # The page's synthetic data (make_blobs: 500 points, 8 centres), as an R matrix and labels
-blobs <- reticulate::import("bayesforge.models.gmm", convert = FALSE)$seed_data()
+blobs <- reticulate::import("bayesforge.mixtures.gmm", convert = FALSE)$seed_data()
 X <- bf_to_r(reticulate::py_get_item(blobs, 0L))
 true_labels <- bf_to_r(reticulate::py_get_item(blobs, 1L))
 

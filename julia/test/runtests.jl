@@ -128,7 +128,8 @@ using PythonCall
 
 const np = pyimport("numpy")
 const testing = pyimport("bayesforge.testing")
-const mixture = pyimport("bayesforge.mixture")
+const draws_py = pyimport("bayesforge.mixtures.draws")
+const memberships_py = pyimport("bayesforge.mixtures.memberships")
 const sklearn_metrics = pyimport("sklearn.metrics")
 const make_blobs = pyimport("sklearn.datasets").make_blobs
 const PYRO_STACK = pyimport("numpyro.primitives")._PYRO_STACK
@@ -382,9 +383,9 @@ fit_settings(case) = [Symbol(k) => v for (k, v) in pyconvert(Dict{String,Any}, c
         table = sprint(print, summary)
         @test occursin("r_hat", table) && occursin("weights[7]", table)
 
-        mixture_draws = mixture.gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs,
+        mixture_draws = draws_py.gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs,
                                                        m.posterior.draws)            # relabelled draws
-        membership = mixture.membership_probabilities(mixture_draws, BayesForge.to_python(data)).argmax(axis=1)
+        membership = memberships_py.membership_probabilities(mixture_draws, BayesForge.to_python(data)).argmax(axis=1)
         ari = pyconvert(Float64, sklearn_metrics.adjusted_rand_score(y, membership))
         @info "seed GMM (2 chains × 200 + 200)" ari
         @test ari ≥ 0.9

@@ -87,6 +87,6 @@ fit_posterior <- function(x) reticulate::py_get_attr(x, "posterior")
 summary_table <- function(x, ...) {
   args <- named_arguments(list(...), "summary()")
   table <- bf_to_r(call_python(reticulate::py_get_attr(x, "summary"), args, "summary()"))
-  features <- if (inherits(x, "bayesforge.models.result.MixtureFit")) feature_names(x) else NULL
+  features <- if (inherits(x, "bayesforge.mixtures.result.MixtureFit")) feature_names(x) else NULL
   renamed_summary(table, fit_posterior(x), features)
 }

@@ -21,7 +21,7 @@ elpd <- function(x, method, var_name = NULL, ...) {
 }
 
 check_fitted <- function(x, what) {
-  if (!inherits(x, c("bayesforge.models.result.MixtureFit", "bayesforge.forge.BayesForge"))) {
+  if (!inherits(x, c("bayesforge.mixtures.result.MixtureFit", "bayesforge.forge.BayesForge"))) {
     bf_abort(sprintf("%s needs a fit from m$gmm() / m$dpmm() or a workspace from bf(), got %s", what, type_name(x)))
   }
   invisible(x)
@@ -71,7 +71,7 @@ print.bf_elpd <- function(x, digits = 1, ...) {
 # Methods for generics of suggested packages (loo, posterior), registered when the package is
 # loaded: now if it already is, else on its load (the delayed registration of vctrs::s3_register).
 register_suggested_methods <- function() {
-  fit <- "bayesforge.models.result.MixtureFit"
+  fit <- "bayesforge.mixtures.result.MixtureFit"
   workspace <- "bayesforge.forge.BayesForge"
   for (class in c(fit, workspace)) {
     s3_register("loo::loo", class, function(x, ...) bf_loo(x, ...))

@@ -5,7 +5,7 @@
 
 # -- a mixture fit ------------------------------------------------------------------------------
 
-print.bayesforge.models.result.MixtureFit <- function(x, digits = 3, ...) {
+print.bayesforge.mixtures.result.MixtureFit <- function(x, digits = 3, ...) {
   K <- python_member(x, "K")
   shape <- python_dim(reticulate::py_get_attr(x, "data"))
   features <- feature_names(x)
@@ -43,9 +43,9 @@ fit_line <- function(diagnostics) {
           divergences, if (divergences == 1L) "" else "s", diagnostics$seconds)
 }
 
-summary.bayesforge.models.result.MixtureFit <- function(object, ...) summary_table(object, ...)
+summary.bayesforge.mixtures.result.MixtureFit <- function(object, ...) summary_table(object, ...)
 
-predict.bayesforge.models.result.MixtureFit <- function(object, newdata = NULL, type = c("class", "prob"), ...) {
+predict.bayesforge.mixtures.result.MixtureFit <- function(object, newdata = NULL, type = c("class", "prob"), ...) {
   type <- match.arg(type)
   if (!is.null(newdata)) newdata <- new_points(object, newdata)
   if (type == "class") predict_labels(object, newdata) else predict_probabilities(object, newdata, ...)
@@ -71,19 +71,19 @@ new_points <- function(fit, newdata) {
   data_to_python(points, "newdata")
 }
 
-fitted.bayesforge.models.result.MixtureFit <- function(object, type = c("class", "prob"), ...) {
+fitted.bayesforge.mixtures.result.MixtureFit <- function(object, type = c("class", "prob"), ...) {
   stats::predict(object, newdata = NULL, type = match.arg(type), ...)
 }
 
-coef.bayesforge.models.result.MixtureFit <- function(object, ...) colMeans(as.matrix(object))
+coef.bayesforge.mixtures.result.MixtureFit <- function(object, ...) colMeans(as.matrix(object))
 
-as.data.frame.bayesforge.models.result.MixtureFit <- function(x, row.names = NULL, optional = FALSE, ...) {
+as.data.frame.bayesforge.mixtures.result.MixtureFit <- function(x, row.names = NULL, optional = FALSE, ...) {
   draws_frame(fit_posterior(x), feature_names(x))
 }
 
-as.matrix.bayesforge.models.result.MixtureFit <- function(x, ...) draws_matrix(as.data.frame(x))
+as.matrix.bayesforge.mixtures.result.MixtureFit <- function(x, ...) draws_matrix(as.data.frame(x))
 
-plot.bayesforge.models.result.MixtureFit <- function(x, file = NULL, newdata = NULL, ...) {
+plot.bayesforge.mixtures.result.MixtureFit <- function(x, file = NULL, newdata = NULL, ...) {
   if (!is.null(newdata)) newdata <- new_points(x, newdata)
   options <- named_arguments(list(...), "plot()")
   show_figure(function(path) {
@@ -91,13 +91,13 @@ plot.bayesforge.models.result.MixtureFit <- function(x, file = NULL, newdata = N
   }, file)
 }
 
-nobs.bayesforge.models.result.MixtureFit <- function(object, ...) {
+nobs.bayesforge.mixtures.result.MixtureFit <- function(object, ...) {
   python_dim(reticulate::py_get_attr(object, "data"))[[1L]]
 }
 
 # The largest log-likelihood over the posterior draws (as the core's BIC uses it), with the
 # number of free parameters as df: AIC(fit) and BIC(fit) follow.
-logLik.bayesforge.models.result.MixtureFit <- function(object, ...) {
+logLik.bayesforge.mixtures.result.MixtureFit <- function(object, ...) {
   log_lik <- pointwise_log_likelihood(object)
   structure(max(rowSums(log_lik)), df = python_member(object, "num_parameters"), nobs = ncol(log_lik),
             class = "logLik")
@@ -105,7 +105,7 @@ logLik.bayesforge.models.result.MixtureFit <- function(object, ...) {
 
 # -- a K selection ------------------------------------------------------------------------------
 
-print.bayesforge.models.selection.KSelection <- function(x, digits = 4, ...) {
+print.bayesforge.mixtures.selection.KComparison <- function(x, digits = 4, ...) {
   table <- python_member(x, "table", selection_overrides)
   shown <- intersect(c("K", "elpd_loo", "se_loo", "dse_loo", "elpd_waic", "bic", "max_r_hat", "status"), names(table))
   cat(sprintf("K selected by %s: %d\n", python_member(x, "criterion"), python_member(x, "selected_k")))
@@ -113,11 +113,11 @@ print.bayesforge.models.selection.KSelection <- function(x, digits = 4, ...) {
   invisible(x)
 }
 
-as.data.frame.bayesforge.models.selection.KSelection <- function(x, row.names = NULL, optional = FALSE, ...) {
+as.data.frame.bayesforge.mixtures.selection.KComparison <- function(x, row.names = NULL, optional = FALSE, ...) {
   python_member(x, "table", selection_overrides)
 }
 
-plot.bayesforge.models.selection.KSelection <- function(x, file = NULL, ...) {
+plot.bayesforge.mixtures.selection.KComparison <- function(x, file = NULL, ...) {
   show_figure(function(path) call_python(reticulate::py_get_attr(x, "plot"), list(path = path), "plot()"), file)
 }
 

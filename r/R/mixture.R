@@ -23,7 +23,7 @@ fit_overrides <- list(
   waic = function(fit) function(...) bf_waic(fit, ...)
 )
 
-`$.bayesforge.models.result.MixtureFit` <- function(x, name) python_member(x, name, fit_overrides)
+`$.bayesforge.mixtures.result.MixtureFit` <- function(x, name) python_member(x, name, fit_overrides)
 
 # 1-based labels: the most probable component of each point (Python's predict() + 1).
 predict_labels <- function(fit, X = NULL) {
@@ -46,4 +46,4 @@ selection_overrides <- list(
   }
 )
 
-`$.bayesforge.models.selection.KSelection` <- function(x, name) python_member(x, name, selection_overrides)
+`$.bayesforge.mixtures.selection.KComparison` <- function(x, name) python_member(x, name, selection_overrides)

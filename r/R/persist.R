@@ -1,5 +1,5 @@
 # Saving a fit to a file and loading it back: bf_save() and bf_load(), through the core's
-# fit.save(), m.save() and bayesforge.load() (bayesforge.persist). The file is an ArviZ NetCDF
+# fit.save(), m.save() and bayesforge.load() (bayesforge.mixtures.persist). The file is an ArviZ NetCDF
 # file, the same whether R or Python wrote it: a fit saved in Python loads in R and the other way.
 #
 # A mixture fit (m$gmm(), m$dpmm(), the fit chosen by K = "auto") comes back as the same kind of
@@ -13,7 +13,7 @@ bf_save <- function(x, file, overwrite = FALSE) {
   if (!(is.logical(overwrite) && length(overwrite) == 1L && !is.na(overwrite))) {
     bf_abort("overwrite must be TRUE or FALSE")
   }
-  if (!inherits(x, c("bayesforge.models.result.MixtureFit", "bayesforge.forge.BayesForge"))) {
+  if (!inherits(x, c("bayesforge.mixtures.result.MixtureFit", "bayesforge.forge.BayesForge"))) {
     bf_abort(sprintf("x must be a fit from m$gmm() or m$dpmm(), or a workspace from bf() after m$fit(), got %s",
                      type_name(x)))
   }

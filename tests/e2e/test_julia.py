@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 from bayesforge import interop
-from bayesforge.models.gmm import gmm_model  # the seed's model in Python, as the Julia parity test writes it
+from bayesforge.mixtures.gmm import gmm_model  # the seed's model in Python, as the Julia parity test writes it
 from conftest import ROOT
 
 JULIA_DIRS = (ROOT / "julia", ROOT / "examples" / "julia")

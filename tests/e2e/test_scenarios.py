@@ -38,7 +38,7 @@ def linear_regression(m):
 
 
 def gmm_seed_small(m):
-    from bayesforge.models.gmm import gmm_model
+    from bayesforge.mixtures.gmm import gmm_model
 
     return gmm_model(m)  # the seed's model, unchanged, as the library keeps it
 

@@ -23,7 +23,8 @@ import json, runpy
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 from matplotlib.figure import Figure
-from bayesforge.mixture import gaussian_mixture_draws, membership_probabilities
+from bayesforge.mixtures.draws import gaussian_mixture_draws
+from bayesforge.mixtures.memberships import membership_probabilities
 g = runpy.run_path({str(SEED_EXAMPLE)!r})
 m = g["m"]
 draws = gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs, m.sampler.get_samples())
@@ -46,7 +47,7 @@ def test_large_gmm_with_parallel_chains_does_not_hang():
     """jax 0.10's batched LAPACK trsm deadlocked parallel chains at N >= ~6 250 (ARCHITECTURE.md)."""
     code = """
 from bayesforge import bf
-from bayesforge.models.gmm import gmm_model, seed_data
+from bayesforge.mixtures.gmm import gmm_model, seed_data
 m = bf(cores=2)
 data, _ = seed_data(10_000)
 gmm = gmm_model(m)
@@ -93,7 +94,7 @@ def fitted_seed_gmm():
     from sklearn.datasets import make_blobs
 
     from bayesforge import bf
-    from bayesforge.models.gmm import gmm_model
+    from bayesforge.mixtures.gmm import gmm_model
 
     m = bf(platform="cpu")
     data, labels = make_blobs(n_samples=300, centers=3, cluster_std=0.6, center_box=(-6, 6), random_state=1)
@@ -145,7 +146,8 @@ def test_plot_errors(fitted_seed_gmm, m):
 def test_membership_probabilities_are_normalised_and_recover_the_clusters(fitted_seed_gmm):
     from sklearn.metrics import adjusted_rand_score
 
-    from bayesforge.mixture import gaussian_mixture_draws, membership_probabilities
+    from bayesforge.mixtures.draws import gaussian_mixture_draws
+    from bayesforge.mixtures.memberships import membership_probabilities
 
     m, data, labels = fitted_seed_gmm
     draws = gaussian_mixture_draws(m.posterior.model, m.posterior.model_kwargs, m.sampler.get_samples(), max_draws=50)

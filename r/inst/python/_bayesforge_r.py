@@ -177,7 +177,7 @@ def attribute(x, name, default=None):
 
 def component_axes(posterior):
     """``{site: positive axis of one draw's value that indexes components}`` of a relabelled mixture, else {}."""
-    from bayesforge.relabel import relabelling_of
+    from bayesforge.mixtures.relabel import relabelling_of
 
     relabelling = relabelling_of(posterior)
     if relabelling is None:
@@ -209,10 +209,11 @@ def log_likelihood_by_chain(idata, var_name=None):
 
 
 def workspace_mixture(m, max_draws):
-    """The workspace's last fit as a :class:`~bayesforge.models.result.MixtureFit` (for its memberships)."""
+    """The workspace's last fit as a :class:`~bayesforge.mixtures.result.MixtureFit` (for its memberships)."""
     from bayesforge.validation import as_int
-    from bayesforge.models.result import MixtureFit
-    from bayesforge.relabel import find_mixture_layout, relabelling_of
+    from bayesforge.mixtures.gmm import GMM
+    from bayesforge.mixtures.result import MixtureFit
+    from bayesforge.mixtures.relabel import find_mixture_layout, relabelling_of
 
     posterior = m.posterior
     relabelling = relabelling_of(posterior)
@@ -224,8 +225,8 @@ def workspace_mixture(m, max_draws):
     if layout is None:
         raise ValueError("m's last fit does not observe a Gaussian mixture "
                          "(mixture_same_family of multivariate_normal): it has no memberships")
-    return MixtureFit(posterior=posterior, data=np.asarray(layout.observed), seconds=float("nan"), kind="gmm",
-                      max_draws=as_int(max_draws, "max_draws", minimum=1))
+    return MixtureFit.from_posterior(posterior, np.asarray(layout.observed), GMM(K=layout.num_components),
+                                     max_draws=as_int(max_draws, "max_draws", minimum=1))
 
 
 def close_figure(figure):

@@ -9,9 +9,9 @@ skip_if_no_core <- function() {
   }
 }
 
-# The seed's data (bayesforge.models.gmm.seed_data: make_blobs, 500 points, 8 centres), as R values.
+# The seed's data (bayesforge.mixtures.gmm.seed_data: make_blobs, 500 points, 8 centres), as R values.
 seed_data <- function() {
-  blobs <- reticulate::import("bayesforge.models.gmm", convert = FALSE)$seed_data()
+  blobs <- reticulate::import("bayesforge.mixtures.gmm", convert = FALSE)$seed_data()
   list(X = bf_to_r(reticulate::py_get_item(blobs, 0L)), labels = bf_to_r(reticulate::py_get_item(blobs, 1L)))
 }
 

@@ -21,7 +21,7 @@ seed_fit <- local({
   fit <- NULL
   function() {
     if (is.null(fit)) {
-      blobs <- reticulate::import("bayesforge.models.gmm", convert = FALSE)$seed_data(n_samples = 300L)
+      blobs <- reticulate::import("bayesforge.mixtures.gmm", convert = FALSE)$seed_data(n_samples = 300L)
       X <- bf_to_r(reticulate::py_get_item(blobs, 0L))
       labels <- bf_to_r(reticulate::py_get_item(blobs, 1L))
       m <- bf(platform = "cpu")

@@ -60,7 +60,7 @@ test_that("m$dpmm finds the clusters; its members and methods are the fit's", {
   blobs <- three_blobs()
   m <- bf(platform = "cpu")
   dp <- m$dpmm(blobs$X, T = 6, num_warmup = 100, num_samples = 100, num_chains = 2)
-  expect_s3_class(dp, "bayesforge.models.result.MixtureFit")
+  expect_s3_class(dp, "bayesforge.mixtures.result.MixtureFit")
   expect_identical(dp$kind, "dpmm")
   expect_identical(dp$K, 6L)
   occupied <- dp$occupied_clusters(seed = 1)

@@ -1,13 +1,13 @@
 # The same model written in R and in Python, fitted with the same data and seed, gives the same
 # draws, bit for bit: both are traced by JAX into the same computation.
 
-# The Python side: the page's model as the library's Python function (bayesforge.models.gmm), and
+# The Python side: the page's model as the library's Python function (bayesforge.mixtures.gmm), and
 # a comparison of two draw dictionaries with numpy.array_equal, site by site.
 python_side <- function() {
   namespace <- reticulate::py_dict(list(), list(), convert = FALSE)
   reticulate::import_builtins(convert = FALSE)$exec(paste(
     "import numpy as np",
-    "from bayesforge.models.gmm import gmm_model",
+    "from bayesforge.mixtures.gmm import gmm_model",
     "",
     "def differing_sites(a, b):",
     "    keys = sorted(set(a) | set(b))",

@@ -9,7 +9,7 @@ test_that("a fit saved in Python loads in R with the same memberships, labels co
   path <- file.path(folder, "fit.nc")
   python <- reticulate::py_run_string(paste(
     "from bayesforge import bf",
-    "from bayesforge.models.gmm import seed_data",
+    "from bayesforge.mixtures.gmm import seed_data",
     "data, _ = seed_data(n_samples=120)",
     "fit = bf(platform='cpu').gmm(data, K=3, num_warmup=60, num_samples=60, num_chains=2)",
     sprintf("fit.save(%s)", deparse(path)),
@@ -18,7 +18,7 @@ test_that("a fit saved in Python loads in R with the same memberships, labels co
   expected <- bf_to_r(reticulate::py_get_item(python, "proba"))
 
   fit <- bf_load(path)
-  expect_s3_class(fit, "bayesforge.models.result.MixtureFit")
+  expect_s3_class(fit, "bayesforge.mixtures.result.MixtureFit")
   P <- predict(fit, type = "prob")
   expect_identical(colnames(P), c("1", "2", "3"))
   expect_identical(unname(P), unname(expected))  # exactly Python's memberships

@@ -1,1 +1,0 @@
-"""Library models, written with ``m.dist`` like any user model."""
