@@ -45,7 +45,7 @@ class MixtureData:
     missingness: Missingness | None = None
     #: The ``missing=`` option the data were checked with: "error" (no NaN) or "marginalize".
     missing: str = "error"
-    #: Row weights (N,), or None: each row's log-likelihood counts this many times (:mod:`bayesforge.models.weights`).
+    #: Row weights (N,), or None: each row's log-likelihood counts this many times (:mod:`bayesforge.mixtures.weights`).
     sample_weight: np.ndarray | None = None
 
 
