@@ -145,33 +145,28 @@ def impute(draws: Any, X: Any, prob: float | None = 0.95, feature_names: Sequenc
         with np.errstate(divide="ignore"):
             log_weights = np.log(np.asarray(draws.weights, dtype=float))
         s, k, _ = means.shape
-        for observed, rows in zip(*_incomplete_patterns(points)):
-            absent = [j for j in range(points.shape[1]) if j not in observed]
-            terms = _pattern_terms(means, covariances, log_weights, list(observed), absent)
-            size = max(1, BATCH_ELEMENTS // (s * k * max(len(observed), len(absent))))
-            for start in range(0, len(rows), size):
-                part = rows[start:start + size]
-                responsibility, conditional = _batch(points[np.ix_(part, observed)], terms)
-                weight = responsibility / s  # S×B×K, summing to 1 over draws and components
-                first = np.einsum("sbk,sbkj->bj", weight, conditional)
-                second = np.einsum("sbk,sbkj->bj", weight, conditional**2 + terms[4][:, None])
-                spread = np.sqrt(np.clip(second - first**2, 0.0, None))
-                mean[np.ix_(part, absent)], sd[np.ix_(part, absent)] = first, spread
-                if prob is None:
-                    lower[np.ix_(part, absent)] = upper[np.ix_(part, absent)] = first
-                    continue
-                # cells × (S·K) terms of each cell's predictive mixture
-                w = np.moveaxis(weight, 1, 0).reshape(len(part), 1, s * k).repeat(len(absent), axis=1)
-                centres = np.moveaxis(conditional, (1, 3), (0, 1)).reshape(len(part), len(absent), s * k)
-                scales = np.broadcast_to(np.sqrt(terms[4]).reshape(s * k, len(absent)).T,
-                                         centres.shape)
-                w, centres, scales = (a.reshape(-1, s * k) for a in (w, centres, scales))
-                reach = 12.0 * np.maximum(spread.reshape(-1), scales.max(axis=-1))
-                tail = 0.5 * (1.0 - float(prob))
-                ends = [_quantiles(np.full(len(w), q), w, centres, scales, first.reshape(-1) - reach,
-                                   first.reshape(-1) + reach) for q in (tail, 1.0 - tail)]
-                lower[np.ix_(part, absent)] = ends[0].reshape(len(part), len(absent))
-                upper[np.ix_(part, absent)] = ends[1].reshape(len(part), len(absent))
+        for part, observed, absent, terms in _incomplete_batches(points, means, covariances, log_weights):
+            responsibility, conditional = _batch(points[np.ix_(part, observed)], terms)
+            weight = responsibility / s  # S×B×K, summing to 1 over draws and components
+            first = np.einsum("sbk,sbkj->bj", weight, conditional)
+            second = np.einsum("sbk,sbkj->bj", weight, conditional**2 + terms[4][:, None])
+            spread = np.sqrt(np.clip(second - first**2, 0.0, None))
+            mean[np.ix_(part, absent)], sd[np.ix_(part, absent)] = first, spread
+            if prob is None:
+                lower[np.ix_(part, absent)] = upper[np.ix_(part, absent)] = first
+                continue
+            # cells × (S·K) terms of each cell's predictive mixture
+            w = np.moveaxis(weight, 1, 0).reshape(len(part), 1, s * k).repeat(len(absent), axis=1)
+            centres = np.moveaxis(conditional, (1, 3), (0, 1)).reshape(len(part), len(absent), s * k)
+            scales = np.broadcast_to(np.sqrt(terms[4]).reshape(s * k, len(absent)).T,
+                                     centres.shape)
+            w, centres, scales = (a.reshape(-1, s * k) for a in (w, centres, scales))
+            reach = 12.0 * np.maximum(spread.reshape(-1), scales.max(axis=-1))
+            tail = 0.5 * (1.0 - float(prob))
+            ends = [_quantiles(np.full(len(w), q), w, centres, scales, first.reshape(-1) - reach,
+                               first.reshape(-1) + reach) for q in (tail, 1.0 - tail)]
+            lower[np.ix_(part, absent)] = ends[0].reshape(len(part), len(absent))
+            upper[np.ix_(part, absent)] = ends[1].reshape(len(part), len(absent))
     names = tuple(feature_names) if feature_names is not None else _default_names(points.shape[1])
     return Imputation(mean=mean, sd=sd, lower=lower, upper=upper, missing=missing,
                       prob=float(prob) if prob is not None else float("nan"), feature_names=names)
@@ -181,6 +176,19 @@ def _incomplete_patterns(points: np.ndarray) -> tuple[list[tuple[int, ...]], lis
     patterns = Missingness.of(points)
     chosen = [(o, r) for o, r in zip(patterns.observed, patterns.rows) if len(o) < points.shape[1]]
     return [o for o, _ in chosen], [r for _, r in chosen]
+
+
+def _incomplete_batches(points: np.ndarray, means: np.ndarray, covariances: np.ndarray, log_weights: np.ndarray):
+    """``(rows, observed, absent, terms)`` for batches of the incomplete rows of ``points``, one missingness
+    pattern at a time (``terms``: that pattern's conditional Gaussians, :func:`_pattern_terms`), each batch
+    small enough that its S×B×K×d arrays hold about :data:`BATCH_ELEMENTS` numbers."""
+    s, k, _ = means.shape
+    for observed, rows in zip(*_incomplete_patterns(points)):
+        absent = [j for j in range(points.shape[1]) if j not in observed]
+        terms = _pattern_terms(means, covariances, log_weights, list(observed), absent)
+        size = max(1, BATCH_ELEMENTS // (s * k * max(len(observed), len(absent))))
+        for start in range(0, len(rows), size):
+            yield rows[start:start + size], list(observed), absent, terms
 
 
 def conditional_means(draws: Any, X: Any, components: Any = None) -> np.ndarray:
@@ -208,14 +216,8 @@ def conditional_means(draws: Any, X: Any, components: Any = None) -> np.ndarray:
     means = np.asarray(draws.means, dtype=float)
     covariances = np.asarray(draws.covariances, dtype=float)
     log_weights = np.zeros(np.shape(draws.weights))
-    s, k, _ = means.shape
-    for observed, rows in zip(*_incomplete_patterns(points)):
-        absent = [j for j in range(points.shape[1]) if j not in observed]
-        terms = _pattern_terms(means, covariances, log_weights, list(observed), absent)
-        size = max(1, BATCH_ELEMENTS // (s * k * max(len(observed), len(absent))))
-        for start in range(0, len(rows), size):
-            part = rows[start:start + size]
-            _, conditional = _batch(points[np.ix_(part, observed)], terms)  # S×B×K×d_m
-            own = conditional[:, np.arange(len(part)), chosen[part]]  # S×B×d_m
-            points[np.ix_(part, absent)] = own.mean(axis=0)
+    for part, observed, absent, terms in _incomplete_batches(points, means, covariances, log_weights):
+        _, conditional = _batch(points[np.ix_(part, observed)], terms)  # S×B×K×d_m
+        own = conditional[:, np.arange(len(part)), chosen[part]]  # S×B×d_m
+        points[np.ix_(part, absent)] = own.mean(axis=0)
     return points
