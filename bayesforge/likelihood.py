@@ -37,6 +37,8 @@ computes, written for speed (NUTS spends nearly all its time in this gradient):
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 from typing import NamedTuple
 
@@ -46,11 +48,12 @@ import numpy as np
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
+from . import native
 from .linalg import MAX_UNROLLED_DIM, cholesky_lower, inverse_lower
 from .missing import Missingness
 
 __all__ = ["CHUNK_ROWS", "MAX_DIM", "incomplete_mixture_log_prob", "marginal_components", "mixture_log_prob",
-           "mixture_log_prob_reference"]
+           "mixture_log_prob_reference", "xla_only"]
 
 #: Rows per step of the scan (measured on 2 cores, K = 8: 2048–16384 within noise of each other).
 CHUNK_ROWS = 4096
@@ -183,6 +186,71 @@ def _sweep(log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, mome
     return out, _Moments(count, first, second), grad_x
 
 
+#: True while :func:`xla_only` is active: the native kernel is not used in what is traced then.
+_XLA_ONLY = contextvars.ContextVar("bayesforge_likelihood_xla_only", default=False)
+
+
+@contextlib.contextmanager
+def xla_only():
+    """Within this block, :func:`mixture_log_prob` traces its XLA path only, never the native CPU kernel.
+
+    For rows sharded over devices under ``jit`` (:mod:`bayesforge.sharding`): XLA cannot
+    split a custom call by rows and would gather every row to one device for it. Scoped to
+    the current thread or task (a ``contextvars`` variable), so it affects no other caller.
+
+    >>> with xla_only():
+    ...     _native_target(jnp.float32) is None
+    True
+    """
+    token = _XLA_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _XLA_ONLY.reset(token)
+
+
+def _native_target(dtype):
+    """Name of the native kernel's FFI target for ``dtype``, or None (no library, or :func:`xla_only`)."""
+    if _XLA_ONLY.get():
+        return None
+    targets = native.gmm_targets()
+    return None if targets is None else targets.get(jnp.dtype(dtype).name)
+
+
+def _native_sweep(target, log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False):
+    """What :func:`_sweep` returns (no data gradient), from the native kernel (``bayesforge/native``)."""
+    n, dim = x.shape
+    k = loc.shape[0]
+    dtype = x.dtype
+    inverse, constant, correction = _whitening(log_weights, loc, scale_tril)
+    shapes = ((n if rows else 0,), (k if moments else 0,), (k if moments else 0, dim), (k if moments else 0, dim, dim))
+    call = jax.ffi.ffi_call(target, tuple(jax.ShapeDtypeStruct(s, dtype) for s in shapes), vmap_method="sequential")
+    weights = jnp.zeros((0,), dtype) if row_weights is None else row_weights
+    out, count, first, second = call(x, weights, loc, inverse, constant, correction)
+    return out, (_Moments(count, first, second) if moments else _Moments(None, None, None))
+
+
+def _values_and_moments(log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False):
+    """:func:`_sweep` without the data gradient: the native kernel when it runs on the CPU, else the XLA scan.
+
+    The choice is made where the computation is compiled (``lax.platform_dependent``):
+    an accelerator, or a CPU without the compiled library, compiles the XLA path.
+    """
+    target = _native_target(x.dtype)
+    options = {"rows": rows, "moments": moments}
+
+    def xla(*args):
+        return _sweep(*args, **options)[:2]
+
+    if target is None:
+        return xla(log_weights, loc, scale_tril, x, row_weights)
+
+    def kernel(*args):
+        return _native_sweep(target, *args, **options)
+
+    return lax.platform_dependent(log_weights, loc, scale_tril, x, row_weights, cpu=kernel, default=xla)
+
+
 def _parameter_grads(moments: _Moments, inverse):
     """∂/∂(log w, μ, L) of Σ_n ω_n log p(x_n) from the ω-weighted moments."""
     dim = inverse.shape[-1]
@@ -195,14 +263,15 @@ def _parameter_grads(moments: _Moments, inverse):
 
 @jax.custom_vjp
 def _fused(log_weights, loc, scale_tril, x):
-    return _sweep(log_weights, loc, scale_tril, x)[0]
+    return _values_and_moments(log_weights, loc, scale_tril, x)[0]
 
 
 def _fused_fwd(log_weights, loc, scale_tril, x):
     params = (log_weights.value, loc.value, scale_tril.value)
     want_params = log_weights.perturbed or loc.perturbed or scale_tril.perturbed
-    out, moments, grad_x = _sweep(*params, x.value, moments=want_params, data_grad=x.perturbed)
-    return out, (params, x.value, moments if want_params else None, grad_x if x.perturbed else None)
+    out, moments = _values_and_moments(*params, x.value, moments=want_params)
+    grad_x = _sweep(*params, x.value, rows=False, data_grad=True)[2] if x.perturbed else None
+    return out, (params, x.value, moments if want_params else None, grad_x)
 
 
 def _fused_bwd(residuals, cotangent):
@@ -217,7 +286,7 @@ def _fused_bwd(residuals, cotangent):
             return tuple(cotangent[0] * g for g in _parameter_grads(moments, inverse))
 
         def row_by_row():  # e.g. masked rows: the moments again, weighted by the cotangent
-            return _parameter_grads(_sweep(*params, x, cotangent, rows=False, moments=True)[1], inverse)
+            return _parameter_grads(_values_and_moments(*params, x, cotangent, rows=False, moments=True)[1], inverse)
 
         grads = lax.cond(jnp.all(cotangent == cotangent[0]), same_for_every_row, row_by_row)
     return (*grads, None if grad_x is None else cotangent[:, None] * grad_x)
