@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import math
 from typing import NamedTuple
 
@@ -227,20 +228,20 @@ def _native_sweep(target, log_weights, loc, scale_tril, x, row_weights=None, *, 
     call = jax.ffi.ffi_call(target, tuple(jax.ShapeDtypeStruct(s, dtype) for s in shapes), vmap_method="sequential")
     weights = jnp.zeros((0,), dtype) if row_weights is None else row_weights
     out, count, first, second = call(x, weights, loc, inverse, constant, correction)
-    return out, (_Moments(count, first, second) if moments else _Moments(None, None, None))
+    return out, (_Moments(count, first, second) if moments else None)
 
 
-def _values_and_moments(log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False):
-    """:func:`_sweep` without the data gradient: the native kernel when it runs on the CPU, else the XLA scan.
+def _values_and_moments(target, log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False):
+    """:func:`_sweep` without the data gradient: the native kernel ``target`` on the CPU, else the XLA scan.
 
-    The choice is made where the computation is compiled (``lax.platform_dependent``):
-    an accelerator, or a CPU without the compiled library, compiles the XLA path.
+    ``target`` None: the XLA scan. Otherwise the choice is made where the computation is
+    compiled (``lax.platform_dependent``): an accelerator compiles the XLA path.
     """
-    target = _native_target(x.dtype)
     options = {"rows": rows, "moments": moments}
 
     def xla(*args):
-        return _sweep(*args, **options)[:2]
+        out, sums, _ = _sweep(*args, **options)
+        return out, (sums if moments else None)
 
     if target is None:
         return xla(log_weights, loc, scale_tril, x, row_weights)
@@ -261,20 +262,22 @@ def _parameter_grads(moments: _Moments, inverse):
     return grad_log_weights, grad_loc, grad_scale_tril
 
 
-@jax.custom_vjp
-def _fused(log_weights, loc, scale_tril, x):
-    return _values_and_moments(log_weights, loc, scale_tril, x)[0]
+# ``target``: the native kernel's FFI target or None, chosen once where the call is traced (see
+# :func:`xla_only`) and static, so that the backward pass, traced later, makes the same choice.
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _fused(target, log_weights, loc, scale_tril, x):
+    return _values_and_moments(target, log_weights, loc, scale_tril, x)[0]
 
 
-def _fused_fwd(log_weights, loc, scale_tril, x):
+def _fused_fwd(target, log_weights, loc, scale_tril, x):
     params = (log_weights.value, loc.value, scale_tril.value)
     want_params = log_weights.perturbed or loc.perturbed or scale_tril.perturbed
-    out, moments = _values_and_moments(*params, x.value, moments=want_params)
+    out, moments = _values_and_moments(target, *params, x.value, moments=want_params)
     grad_x = _sweep(*params, x.value, rows=False, data_grad=True)[2] if x.perturbed else None
     return out, (params, x.value, moments if want_params else None, grad_x)
 
 
-def _fused_bwd(residuals, cotangent):
+def _fused_bwd(target, residuals, cotangent):
     params, x, moments, grad_x = residuals
     if isinstance(cotangent, SymbolicZero):
         return None, None, None, None
@@ -286,7 +289,7 @@ def _fused_bwd(residuals, cotangent):
             return tuple(cotangent[0] * g for g in _parameter_grads(moments, inverse))
 
         def row_by_row():  # e.g. masked rows: the moments again, weighted by the cotangent
-            return _parameter_grads(_values_and_moments(*params, x, cotangent, rows=False, moments=True)[1], inverse)
+            return _parameter_grads(_values_and_moments(target, *params, x, cotangent, rows=False, moments=True)[1], inverse)
 
         grads = lax.cond(jnp.all(cotangent == cotangent[0]), same_for_every_row, row_by_row)
     return (*grads, None if grad_x is None else cotangent[:, None] * grad_x)
@@ -316,7 +319,9 @@ def mixture_log_prob(log_weights, loc, scale_tril, x):
     flat = x.reshape((-1, dim)).astype(dtype)
     if flat.shape[0] == 0:
         return jnp.zeros(batch, dtype)
-    out = _fused(log_weights.astype(dtype), loc.astype(dtype), scale_tril.astype(dtype), flat)
+    # Rows already spread over several devices (outside jit) stay on XLA's path, which XLA splits by rows.
+    spread = isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) and len(x.sharding.device_set) > 1
+    out = _fused(None if spread else _native_target(dtype), log_weights.astype(dtype), loc.astype(dtype), scale_tril.astype(dtype), flat)
     return out.reshape(batch)
 
 
