@@ -54,7 +54,7 @@ from .linalg import MAX_UNROLLED_DIM, cholesky_lower, inverse_lower
 from .missing import Missingness
 
 __all__ = ["CHUNK_ROWS", "MAX_DIM", "incomplete_mixture_log_prob", "marginal_components", "mixture_log_prob",
-           "mixture_log_prob_reference", "xla_only"]
+           "mixture_log_prob_reference", "native_likelihood_allowed", "xla_only"]
 
 #: Rows per step of the scan (measured on 2 cores, K = 8: 2048–16384 within noise of each other).
 CHUNK_ROWS = 4096
@@ -208,6 +208,11 @@ def xla_only():
         yield
     finally:
         _XLA_ONLY.reset(token)
+
+
+def native_likelihood_allowed() -> bool:
+    """False inside :func:`xla_only`: what a distribution created now should remember for its later ``log_prob``."""
+    return not _XLA_ONLY.get()
 
 
 def _native_target(dtype):

@@ -164,7 +164,8 @@ def _wrap(model: Callable[..., Any], static: Mapping[str, Any]) -> Callable[...,
         mask = kwargs.pop(_MASK, None)
         arguments = {**static, **kwargs}  # after ShardedRun.finish: the original arguments, statics included
         # The mixture likelihood's native CPU kernel is a custom call XLA cannot split by rows: the sharded
-        # rows keep its XLA path (else every row would be gathered to one device for it).
+        # rows keep its XLA path (else every row would be gathered to one device for it). The distributions
+        # the model creates here remember it for their log_prob, which NumPyro computes after the model returns.
         with xla_only():
             if mask is None:
                 return model(**arguments)
