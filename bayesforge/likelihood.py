@@ -25,6 +25,11 @@ computes, written for speed (NUTS spends nearly all its time in this gradient):
   features of x, whose float32 cancellation puts the gradient percents off at 10⁶ points.
 * **no LAPACK.** L⁻¹ is unrolled substitution (:mod:`bayesforge.linalg`): LAPACK
   batches deadlock jax 0.10's CPU thread pool under parallel chains.
+* **native on the CPU.** The values and moments are computed by a C++ kernel
+  (:mod:`bayesforge.native`, an XLA FFI call: one core, 16 rows per vector step, each
+  exp once, moments summed in double) when it was compiled at install time and the
+  computation runs on the CPU (``lax.platform_dependent``); else, and for rows sharded
+  over devices (:func:`xla_only`), by the XLA scan above. ∂/∂x stays on the XLA scan.
 
 >>> import jax, jax.numpy as jnp
 >>> x = jnp.array([[0.0, 0.0], [3.0, 1.0]])

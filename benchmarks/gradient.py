@@ -7,7 +7,9 @@ K = 8, D = 2, through
 * ``today``:   NumPyro's ``MixtureSameFamily`` of BayesForge's LAPACK-free ``MultivariateNormal``
   (what ``m.dist.mixture_same_family`` built before the fused kernel);
 * ``numpyro``: NumPyro's ``MixtureSameFamily`` of NumPyro's ``MultivariateNormal`` (LAPACK solve);
-* ``fused``:   ``m.dist.mixture_same_family`` now, a ``GaussianMixture`` (bayesforge/likelihood.py).
+* ``fused``:   ``m.dist.mixture_same_family`` now, a ``GaussianMixture`` (bayesforge/likelihood.py): on the CPU
+  the native kernel (bayesforge/native) when it is built, else the XLA scan;
+* ``fused_xla``: the same under ``likelihood.xla_only()``: the XLA scan (what ``fused`` is without the kernel).
 
 The three are timed in turn, ``--repeats`` rounds, each compiled first; medians are reported (and,
 as ``ms_min``, ``ratio_of_fastest`` and ``fused_min_ms_at_largest_n``, the fastest round: on a shared
@@ -42,7 +44,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cores", type=int, default=1)
-    parser.add_argument("--paths", nargs="+", default=["today", "numpyro", "fused"])
+    parser.add_argument("--paths", nargs="+", default=["today", "numpyro", "fused", "fused_xla"])
     parser.add_argument("--xla-defaults", action="store_true")
     args = parser.parse_args()
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
@@ -60,14 +62,22 @@ def main() -> None:
     import numpy as np
     import numpyro.distributions as npd
 
+    from bayesforge import native
     from bayesforge.distributions import MultivariateNormal
+    from bayesforge.likelihood import xla_only
     from bayesforge.models.gmm import seed_data
 
     def build(path):
         def log_likelihood(weights, mu, sigma, lcorr, data):
+            if path == "fused_xla":
+                with xla_only():
+                    return fused_or_not(weights, mu, sigma, lcorr, data)
+            return fused_or_not(weights, mu, sigma, lcorr, data)
+
+        def fused_or_not(weights, mu, sigma, lcorr, data):
             scale_tril = sigma[..., None] * lcorr
             mixing = npd.Categorical(probs=weights)
-            if path == "fused":
+            if path.startswith("fused"):
                 mixture = m.dist.mixture_same_family(
                     mixing, m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True), create_obj=True)
             else:
@@ -111,12 +121,12 @@ def main() -> None:
         fastest[n] = {path: float(np.min(t)) * 1e3 for path, t in times.items()}
         for path in functions:
             ms = rows[n][path]
-            print(f"N={n:>9,}  {path:<8} {ms:9.2f} ms   {ms * 1e6 / (n * k):6.2f} ns per point per component   "
+            print(f"N={n:>9,}  {path:<9} {ms:9.2f} ms   {ms * 1e6 / (n * k):6.2f} ns per point per component   "
                   f"float32 gradient error {errors[path][n]:.1e}")
     small, large = min(args.n), max(args.n)
     result = {
         "benchmark": "gradient", "k": k, "d": d, "cores": args.cores, "repeats": args.repeats,
-        "xla_flags": os.environ.get("XLA_FLAGS", ""),
+        "xla_flags": os.environ.get("XLA_FLAGS", ""), "native_kernel": native.gmm_targets() is not None,
         "ms": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in rows.items()},
         "ms_min": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in fastest.items()},
         "ns_per_point_component": {str(n): {p: round(v * 1e6 / (n * k), 3) for p, v in r.items()} for n, r in rows.items()},
