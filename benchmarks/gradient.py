@@ -22,10 +22,16 @@ reference. Prints a table, then ONE JSON line: ``ratio`` = today / fused at the 
 ≥ 5 at 10⁵), ``fused_ms`` per N (target ≤ 18 ms at 10⁶, 3× the 6 ms floor of one exp and ~25 flops
 per point and component), and the machine's load (``uptime``) before and after.
 
+``--steady`` times each call right after an untimed call of the same path (in NUTS one gradient follows
+another of the same function): the first call of the native kernel after ``today``'s at 10⁶ (hundreds of
+MB of temporaries) measured 2x its steady time, 28 ms against 13–16 (the XLA scan's 27 either way);
+alternated without it, ``fused`` carries that transition.
+
 ``--xla-defaults`` runs all three under XLA's default flags instead (as ``today`` ran before ``bf()`` set
 its flag: compare its ``today`` with the fused path of a run without it).
 
-Usage: python benchmarks/gradient.py [--n 100000 1000000] [--repeats 7] [--cores 1] [--xla-defaults]
+Usage: python benchmarks/gradient.py [--n 100000 1000000] [--repeats 7] [--cores 1] [--xla-defaults] [--steady]
+                                     [--paths today numpyro fused fused_xla]
 """
 from __future__ import annotations
 
@@ -46,6 +52,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--paths", nargs="+", default=["today", "numpyro", "fused", "fused_xla"])
     parser.add_argument("--xla-defaults", action="store_true")
+    parser.add_argument("--steady", action="store_true")
     args = parser.parse_args()
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     load_before = load()
@@ -114,6 +121,8 @@ def main() -> None:
         times = {path: [] for path in functions}
         for _ in range(args.repeats):
             for path, function in functions.items():
+                if args.steady:  # one untimed call first: the path follows itself, as NUTS's gradients do
+                    jax.block_until_ready(function(*theta, x))
                 started = time.perf_counter()
                 jax.block_until_ready(function(*theta, x))
                 times[path].append(time.perf_counter() - started)
@@ -126,7 +135,7 @@ def main() -> None:
     small, large = min(args.n), max(args.n)
     result = {
         "benchmark": "gradient", "k": k, "d": d, "cores": args.cores, "repeats": args.repeats,
-        "xla_flags": os.environ.get("XLA_FLAGS", ""), "native_kernel": native.gmm_targets() is not None,
+        "xla_flags": os.environ.get("XLA_FLAGS", ""), "steady": args.steady, "native_kernel": native.gmm_targets() is not None,
         "ms": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in rows.items()},
         "ms_min": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in fastest.items()},
         "ns_per_point_component": {str(n): {p: round(v * 1e6 / (n * k), 3) for p, v in r.items()} for n, r in rows.items()},

@@ -20,6 +20,10 @@
 
 #include "xla/ffi/api/ffi.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
 namespace ffi = xla::ffi;
 
 namespace {
@@ -77,9 +81,24 @@ Isa detect() {
   return Isa::kBaseline;
 }
 
+// Subnormal numbers flushed to zero (and read as zero) while the sweep runs, the caller's mode restored after:
+// responsibilities of far components multiplied by small residuals reach them, and each costs a microcode
+// assist of ~100 cycles on x86. What they would add to a sum whose terms are >= 1e-38 is below its rounding.
+class FlushSubnormals {
+ public:
+#if defined(__x86_64__) || defined(__i386__)
+  FlushSubnormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040); }  // FTZ | DAZ
+  ~FlushSubnormals() { _mm_setcsr(saved_); }
+
+ private:
+  unsigned int saved_;
+#endif
+};
+
 template <typename T>
 void dispatch(const Problem<T>& p) {
   static const Isa isa = detect();  // the CPU does not change: computed once, never written again
+  FlushSubnormals flush;
 #ifdef BAYESFORGE_MULTIVERSION
   if (isa == Isa::kAvx512) return avx512::run<T>(p);
   if (isa == Isa::kAvx2) return avx2::run<T>(p);
