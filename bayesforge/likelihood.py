@@ -103,7 +103,9 @@ def _whitening(log_weights, loc, scale_tril):
     half_log_det = jnp.sum(jnp.log(jnp.diagonal(scale_tril, axis1=-2, axis2=-1)), axis=-1)
     hi, lo = _two_sum(log_weights, -half_log_det)
     hi, lo2 = _two_sum(hi, jnp.asarray(-0.5 * dim * math.log(2 * math.pi), hi.dtype))
-    return inverse_lower(scale_tril), hi, lo + lo2
+    # A component of weight 0 (log w = -inf, e.g. underflowed in float32) has hi = -inf and TwoSum's error
+    # -inf - -inf = NaN: its error is 0, so that its log-joint is -inf and every row stays finite.
+    return inverse_lower(scale_tril), hi, jnp.where(jnp.isfinite(hi), lo + lo2, 0.0)
 
 
 def _sweep(log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False, data_grad=False):

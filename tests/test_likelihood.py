@@ -312,6 +312,32 @@ def test_native_kernel_matches_the_reference_and_the_xla_path_in_float64(small_c
                                            err_msg=f"K={k}, D={d}, {weighting}, d/d{name}")
 
 
+def test_native_kernel_edge_cases_match_the_xla_path():
+    """One row; 17 rows (a block of 16 and one more); a component of weight 0 (log-weight -inf); a row of NaN (NaN
+    out, as from XLA); rows 40 sd from every component."""
+    _requires_native()
+    with jax.enable_x64(True):
+        logits, loc, scale_tril, x = (jnp.asarray(v, jnp.float64) for v in _problem(3, 2, n=17))
+        log_weights = jnp.log(jnp.array([0.4, 0.0, 0.6]))
+        nan_row = x.at[5].set(jnp.nan)
+
+        def paths(x):
+            def value_and_grad(*p):
+                return (likelihood.mixture_log_prob(*p, x),
+                        jax.grad(lambda *q: jnp.sum(likelihood.mixture_log_prob(*q, x)[x.shape[0] != 17:]),
+                                 argnums=(0, 1, 2))(*p))
+            native = value_and_grad(log_weights, loc, scale_tril)
+            with likelihood.xla_only():
+                xla = value_and_grad(log_weights, loc, scale_tril)
+            return native, xla
+
+        for rows in (x[:1], x, nan_row):
+            native, xla = jax.jit(paths)(rows)
+            for a, b in zip(jax.tree.leaves(native), jax.tree.leaves(xla)):
+                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-12)
+    assert np.isnan(native[0][5]) and np.isfinite(np.delete(np.asarray(native[0]), 5)).all()
+
+
 def test_native_kernel_float32_error_is_no_worse_than_the_xla_paths():
     """Seed-like data, 20 000 points, float32: the kernel's value and gradient error against float64."""
     _requires_native()
