@@ -301,7 +301,8 @@ def _fused_bwd(target, residuals, cotangent):
             return tuple(cotangent[0] * g for g in _parameter_grads(moments, inverse))
 
         def row_by_row():  # e.g. masked rows: the moments again, weighted by the cotangent
-            return _parameter_grads(_values_and_moments(target, *params, x, cotangent, rows=False, moments=True)[1], inverse)
+            sums = _values_and_moments(target, *params, x, cotangent, rows=False, moments=True)[1]
+            return _parameter_grads(sums, inverse)
 
         grads = lax.cond(jnp.all(cotangent == cotangent[0]), same_for_every_row, row_by_row)
     return (*grads, None if grad_x is None else cotangent[:, None] * grad_x)
@@ -333,7 +334,8 @@ def mixture_log_prob(log_weights, loc, scale_tril, x):
         return jnp.zeros(batch, dtype)
     # Rows already spread over several devices (outside jit) stay on XLA's path, which XLA splits by rows.
     spread = isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) and len(x.sharding.device_set) > 1
-    out = _fused(None if spread else _native_target(dtype), log_weights.astype(dtype), loc.astype(dtype), scale_tril.astype(dtype), flat)
+    target = None if spread else _native_target(dtype)
+    out = _fused(target, log_weights.astype(dtype), loc.astype(dtype), scale_tril.astype(dtype), flat)
     return out.reshape(batch)
 
 

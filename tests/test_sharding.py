@@ -111,3 +111,25 @@ def test_a_sharded_gaussian_mixture_keeps_xlas_path_and_its_rows_split():
     assert "bayesforge_gmm" not in sharded and "all-gather" not in sharded
     if native.gmm_targets() is not None:
         assert "bayesforge_gmm" in compiled(gmm, {"data": data})
+
+
+def test_rows_already_spread_over_devices_keep_xlas_path(monkeypatch):
+    """Called outside jit on an array whose rows lie on 4 devices, the likelihood never asks for the kernel."""
+    import jax
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    from bayesforge import likelihood
+    from bayesforge.device import configure
+    from bayesforge.sharding import ROW_AXIS, data_mesh
+
+    def no_kernel(dtype):
+        raise AssertionError("the native kernel was asked for rows spread over devices")
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(8, 2)).astype(np.float32)
+    params = (np.log(np.array([0.3, 0.7], np.float32)), rng.normal(size=(2, 2)).astype(np.float32),
+              np.stack([np.eye(2, dtype=np.float32)] * 2))
+    spread = jax.device_put(x, NamedSharding(data_mesh(configure(platform="cpu")), PartitionSpec(ROW_AXIS)))
+    monkeypatch.setattr(likelihood, "_native_target", no_kernel)
+    np.testing.assert_allclose(likelihood.mixture_log_prob(*params, spread),
+                               likelihood.mixture_log_prob_reference(*params, x), rtol=1e-5)
