@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <vector>
 
@@ -156,7 +157,11 @@ ffi::Error Impl(ffi::Buffer<DT> x, ffi::Buffer<DT> row_weights, ffi::Buffer<DT> 
   p.first = moments ? totals.data() + k : nullptr;
   p.second = moments ? totals.data() + k * (1 + dim) : nullptr;
   p.scratch = scratch.data();
-  if (k > 0 && (n > 0 || moments)) dispatch<T>(p);
+  if (k > 0 && (n > 0 || moments)) {
+    dispatch<T>(p);
+  } else if (rows) {  // no components: every row's log-likelihood is log 0
+    for (int64_t i = 0; i < n; ++i) p.out[i] = -std::numeric_limits<T>::infinity();
+  }
   if (moments) {
     T* targets[3] = {count->typed_data(), first->typed_data(), second->typed_data()};
     const double* sources[3] = {p.count, p.first, p.second};
