@@ -22,6 +22,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import jax
@@ -30,7 +31,8 @@ import numpyro.distributions as npd
 from numpyro.distributions.discrete import CategoricalLogits, CategoricalProbs
 from numpyro.distributions.util import validate_sample
 
-from .likelihood import MAX_DIM, incomplete_mixture_log_prob, mixture_log_prob
+from .likelihood import (MAX_DIM, incomplete_mixture_log_prob, mixture_log_prob, native_likelihood_allowed,
+                         xla_only)
 from .linalg import MAX_UNROLLED_DIM, cholesky_lower, solve_lower
 
 __all__ = ["GaussianMixture", "IncompleteGaussianMixture", "MultivariateNormal", "REPLACEMENTS", "mixture_same_family"]
@@ -69,7 +71,20 @@ class GaussianMixture(npd.MixtureSameFamily):
     Everything but ``log_prob`` is NumPyro's. The kernel (:func:`bayesforge.likelihood.mixture_log_prob`)
     takes one set of K components (mixing batch shape ``()``, component batch shape
     ``(K,)``) of dimension D ≤ 16; other shapes use NumPyro's computation.
+
+    ``native`` is False for a mixture created under :func:`bayesforge.likelihood.xla_only`
+    (a model whose rows are sharded over devices): its ``log_prob``, computed later
+    (NumPyro scores the sites after the model returns), then keeps XLA's path too.
     """
+
+    pytree_aux_fields = ("native",)
+
+    def __init__(self, mixing_distribution, component_distribution, *, validate_args=None):
+        self.native = native_likelihood_allowed()
+        super().__init__(mixing_distribution, component_distribution, validate_args=validate_args)
+
+    def _likelihood_path(self):
+        return xla_only() if getattr(self, "native", True) is False else contextlib.nullcontext()
 
     def _fused_parameters(self):
         component = self.component_distribution
@@ -85,7 +100,8 @@ class GaussianMixture(npd.MixtureSameFamily):
         parameters = self._fused_parameters()
         if parameters is None:
             return super().log_prob(value, intermediates)
-        return mixture_log_prob(*parameters, value)
+        with self._likelihood_path():
+            return mixture_log_prob(*parameters, value)
 
 
 class IncompleteGaussianMixture(GaussianMixture):
@@ -115,7 +131,8 @@ class IncompleteGaussianMixture(GaussianMixture):
                              f"event shape {component_distribution.event_shape})")
 
     def log_prob(self, value, intermediates=None):
-        return incomplete_mixture_log_prob(*self._fused_parameters(), value, self.missingness)
+        with self._likelihood_path():
+            return incomplete_mixture_log_prob(*self._fused_parameters(), value, self.missingness)
 
 
 def mixture_same_family(mixing_distribution, component_distribution, *, validate_args=None) -> npd.MixtureSameFamily:

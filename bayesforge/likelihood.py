@@ -25,6 +25,11 @@ computes, written for speed (NUTS spends nearly all its time in this gradient):
   features of x, whose float32 cancellation puts the gradient percents off at 10⁶ points.
 * **no LAPACK.** L⁻¹ is unrolled substitution (:mod:`bayesforge.linalg`): LAPACK
   batches deadlock jax 0.10's CPU thread pool under parallel chains.
+* **native on the CPU.** The values and moments are computed by a C++ kernel
+  (:mod:`bayesforge.native`, an XLA FFI call: one core, 16 rows per vector step, each
+  exp once, moments summed in double) when it was compiled at install time and the
+  computation runs on the CPU (``lax.platform_dependent``); else, and for rows sharded
+  over devices (:func:`xla_only`), by the XLA scan above. ∂/∂x stays on the XLA scan.
 
 >>> import jax, jax.numpy as jnp
 >>> x = jnp.array([[0.0, 0.0], [3.0, 1.0]])
@@ -37,6 +42,9 @@ computes, written for speed (NUTS spends nearly all its time in this gradient):
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import math
 from typing import NamedTuple
 
@@ -46,11 +54,12 @@ import numpy as np
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
+from . import native
 from .linalg import MAX_UNROLLED_DIM, cholesky_lower, inverse_lower
 from .missing import Missingness
 
 __all__ = ["CHUNK_ROWS", "MAX_DIM", "incomplete_mixture_log_prob", "marginal_components", "mixture_log_prob",
-           "mixture_log_prob_reference"]
+           "mixture_log_prob_reference", "native_likelihood_allowed", "xla_only"]
 
 #: Rows per step of the scan (measured on 2 cores, K = 8: 2048–16384 within noise of each other).
 CHUNK_ROWS = 4096
@@ -94,7 +103,9 @@ def _whitening(log_weights, loc, scale_tril):
     half_log_det = jnp.sum(jnp.log(jnp.diagonal(scale_tril, axis1=-2, axis2=-1)), axis=-1)
     hi, lo = _two_sum(log_weights, -half_log_det)
     hi, lo2 = _two_sum(hi, jnp.asarray(-0.5 * dim * math.log(2 * math.pi), hi.dtype))
-    return inverse_lower(scale_tril), hi, lo + lo2
+    # A component of weight 0 (log w = -inf, e.g. underflowed in float32) has hi = -inf and TwoSum's error
+    # -inf - -inf = NaN: its error is 0, so that its log-joint is -inf and every row stays finite.
+    return inverse_lower(scale_tril), hi, jnp.where(jnp.isfinite(hi), lo + lo2, 0.0)
 
 
 def _sweep(log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False, data_grad=False):
@@ -183,6 +194,76 @@ def _sweep(log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, mome
     return out, _Moments(count, first, second), grad_x
 
 
+#: True while :func:`xla_only` is active: the native kernel is not used in what is traced then.
+_XLA_ONLY = contextvars.ContextVar("bayesforge_likelihood_xla_only", default=False)
+
+
+@contextlib.contextmanager
+def xla_only():
+    """Within this block, :func:`mixture_log_prob` traces its XLA path only, never the native CPU kernel.
+
+    For rows sharded over devices under ``jit`` (:mod:`bayesforge.sharding`): XLA cannot
+    split a custom call by rows and would gather every row to one device for it. Scoped to
+    the current thread or task (a ``contextvars`` variable), so it affects no other caller.
+
+    >>> with xla_only():
+    ...     _native_target(jnp.float32) is None
+    True
+    """
+    token = _XLA_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _XLA_ONLY.reset(token)
+
+
+def native_likelihood_allowed() -> bool:
+    """False inside :func:`xla_only`: what a distribution created now should remember for its later ``log_prob``."""
+    return not _XLA_ONLY.get()
+
+
+def _native_target(dtype):
+    """Name of the native kernel's FFI target for ``dtype``, or None (no library, or :func:`xla_only`)."""
+    if _XLA_ONLY.get():
+        return None
+    targets = native.gmm_targets()
+    return None if targets is None else targets.get(jnp.dtype(dtype).name)
+
+
+def _native_sweep(target, log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False):
+    """What :func:`_sweep` returns (no data gradient), from the native kernel (``bayesforge/native``)."""
+    n, dim = x.shape
+    k = loc.shape[0]
+    dtype = x.dtype
+    inverse, constant, correction = _whitening(log_weights, loc, scale_tril)
+    shapes = ((n if rows else 0,), (k if moments else 0,), (k if moments else 0, dim), (k if moments else 0, dim, dim))
+    call = jax.ffi.ffi_call(target, tuple(jax.ShapeDtypeStruct(s, dtype) for s in shapes), vmap_method="sequential")
+    weights = jnp.zeros((0,), dtype) if row_weights is None else row_weights
+    out, count, first, second = call(x, weights, loc, inverse, constant, correction)
+    return out, (_Moments(count, first, second) if moments else None)
+
+
+def _values_and_moments(target, log_weights, loc, scale_tril, x, row_weights=None, *, rows=True, moments=False):
+    """:func:`_sweep` without the data gradient: the native kernel ``target`` on the CPU, else the XLA scan.
+
+    ``target`` None: the XLA scan. Otherwise the choice is made where the computation is
+    compiled (``lax.platform_dependent``): an accelerator compiles the XLA path.
+    """
+    options = {"rows": rows, "moments": moments}
+
+    def xla(*args):
+        out, sums, _ = _sweep(*args, **options)
+        return out, (sums if moments else None)
+
+    if target is None:
+        return xla(log_weights, loc, scale_tril, x, row_weights)
+
+    def kernel(*args):
+        return _native_sweep(target, *args, **options)
+
+    return lax.platform_dependent(log_weights, loc, scale_tril, x, row_weights, cpu=kernel, default=xla)
+
+
 def _parameter_grads(moments: _Moments, inverse):
     """∂/∂(log w, μ, L) of Σ_n ω_n log p(x_n) from the ω-weighted moments."""
     dim = inverse.shape[-1]
@@ -193,19 +274,22 @@ def _parameter_grads(moments: _Moments, inverse):
     return grad_log_weights, grad_loc, grad_scale_tril
 
 
-@jax.custom_vjp
-def _fused(log_weights, loc, scale_tril, x):
-    return _sweep(log_weights, loc, scale_tril, x)[0]
+# ``target``: the native kernel's FFI target or None, chosen once where the call is traced (see
+# :func:`xla_only`) and static, so that the backward pass, traced later, makes the same choice.
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _fused(target, log_weights, loc, scale_tril, x):
+    return _values_and_moments(target, log_weights, loc, scale_tril, x)[0]
 
 
-def _fused_fwd(log_weights, loc, scale_tril, x):
+def _fused_fwd(target, log_weights, loc, scale_tril, x):
     params = (log_weights.value, loc.value, scale_tril.value)
     want_params = log_weights.perturbed or loc.perturbed or scale_tril.perturbed
-    out, moments, grad_x = _sweep(*params, x.value, moments=want_params, data_grad=x.perturbed)
-    return out, (params, x.value, moments if want_params else None, grad_x if x.perturbed else None)
+    out, moments = _values_and_moments(target, *params, x.value, moments=want_params)
+    grad_x = _sweep(*params, x.value, rows=False, data_grad=True)[2] if x.perturbed else None
+    return out, (params, x.value, moments if want_params else None, grad_x)
 
 
-def _fused_bwd(residuals, cotangent):
+def _fused_bwd(target, residuals, cotangent):
     params, x, moments, grad_x = residuals
     if isinstance(cotangent, SymbolicZero):
         return None, None, None, None
@@ -217,7 +301,8 @@ def _fused_bwd(residuals, cotangent):
             return tuple(cotangent[0] * g for g in _parameter_grads(moments, inverse))
 
         def row_by_row():  # e.g. masked rows: the moments again, weighted by the cotangent
-            return _parameter_grads(_sweep(*params, x, cotangent, rows=False, moments=True)[1], inverse)
+            sums = _values_and_moments(target, *params, x, cotangent, rows=False, moments=True)[1]
+            return _parameter_grads(sums, inverse)
 
         grads = lax.cond(jnp.all(cotangent == cotangent[0]), same_for_every_row, row_by_row)
     return (*grads, None if grad_x is None else cotangent[:, None] * grad_x)
@@ -247,7 +332,10 @@ def mixture_log_prob(log_weights, loc, scale_tril, x):
     flat = x.reshape((-1, dim)).astype(dtype)
     if flat.shape[0] == 0:
         return jnp.zeros(batch, dtype)
-    out = _fused(log_weights.astype(dtype), loc.astype(dtype), scale_tril.astype(dtype), flat)
+    # Rows already spread over several devices (outside jit) stay on XLA's path, which XLA splits by rows.
+    spread = isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) and len(x.sharding.device_set) > 1
+    target = None if spread else _native_target(dtype)
+    out = _fused(target, log_weights.astype(dtype), loc.astype(dtype), scale_tril.astype(dtype), flat)
     return out.reshape(batch)
 
 

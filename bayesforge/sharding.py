@@ -49,6 +49,7 @@ from numpyro import handlers
 from numpyro.primitives import Messenger
 
 from .device import Devices
+from .likelihood import xla_only
 
 __all__ = ["MIN_SHARDED_ROWS", "ROW_AXIS", "ShardedRun", "plan_sharding", "row_arguments", "data_mesh"]
 
@@ -162,10 +163,14 @@ def _wrap(model: Callable[..., Any], static: Mapping[str, Any]) -> Callable[...,
     def sharded_rows(**kwargs):
         mask = kwargs.pop(_MASK, None)
         arguments = {**static, **kwargs}  # after ShardedRun.finish: the original arguments, statics included
-        if mask is None:
-            return model(**arguments)
-        with _MaskPaddedRows(None, mask):
-            return model(**arguments)
+        # The mixture likelihood's native CPU kernel is a custom call XLA cannot split by rows: the sharded
+        # rows keep its XLA path (else every row would be gathered to one device for it). The distributions
+        # the model creates here remember it for their log_prob, which NumPyro computes after the model returns.
+        with xla_only():
+            if mask is None:
+                return model(**arguments)
+            with _MaskPaddedRows(None, mask):
+                return model(**arguments)
 
     return sharded_rows
 

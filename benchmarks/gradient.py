@@ -7,7 +7,9 @@ K = 8, D = 2, through
 * ``today``:   NumPyro's ``MixtureSameFamily`` of BayesForge's LAPACK-free ``MultivariateNormal``
   (what ``m.dist.mixture_same_family`` built before the fused kernel);
 * ``numpyro``: NumPyro's ``MixtureSameFamily`` of NumPyro's ``MultivariateNormal`` (LAPACK solve);
-* ``fused``:   ``m.dist.mixture_same_family`` now, a ``GaussianMixture`` (bayesforge/likelihood.py).
+* ``fused``:   ``m.dist.mixture_same_family`` now, a ``GaussianMixture`` (bayesforge/likelihood.py): on the CPU
+  the native kernel (bayesforge/native) when it is built, else the XLA scan;
+* ``fused_xla``: the same under ``likelihood.xla_only()``: the XLA scan (what ``fused`` is without the kernel).
 
 The three are timed in turn, ``--repeats`` rounds, each compiled first; medians are reported (and,
 as ``ms_min``, ``ratio_of_fastest`` and ``fused_min_ms_at_largest_n``, the fastest round: on a shared
@@ -20,10 +22,17 @@ reference. Prints a table, then ONE JSON line: ``ratio`` = today / fused at the 
 ≥ 5 at 10⁵), ``fused_ms`` per N (target ≤ 18 ms at 10⁶, 3× the 6 ms floor of one exp and ~25 flops
 per point and component), and the machine's load (``uptime``) before and after.
 
+``--steady`` times each call right after an untimed call of the same path (in NUTS one gradient follows
+another of the same function): the first ``fused`` call after ``today``'s at 10⁶ (hundreds of MB of
+temporaries) measured 2x its steady time, 28 ms against 13–16, while the native kernel inside it, timed
+in C++, took 12 ms both times (the XLA scan's 27 either way); alternated without it, ``fused`` carries
+that transition.
+
 ``--xla-defaults`` runs all three under XLA's default flags instead (as ``today`` ran before ``bf()`` set
 its flag: compare its ``today`` with the fused path of a run without it).
 
-Usage: python benchmarks/gradient.py [--n 100000 1000000] [--repeats 7] [--cores 1] [--xla-defaults]
+Usage: python benchmarks/gradient.py [--n 100000 1000000] [--repeats 7] [--cores 1] [--xla-defaults] [--steady]
+                                     [--paths today numpyro fused fused_xla]
 """
 from __future__ import annotations
 
@@ -42,8 +51,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cores", type=int, default=1)
-    parser.add_argument("--paths", nargs="+", default=["today", "numpyro", "fused"])
+    parser.add_argument("--paths", nargs="+", default=["today", "numpyro", "fused", "fused_xla"])
     parser.add_argument("--xla-defaults", action="store_true")
+    parser.add_argument("--steady", action="store_true")
     args = parser.parse_args()
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     load_before = load()
@@ -60,14 +70,22 @@ def main() -> None:
     import numpy as np
     import numpyro.distributions as npd
 
+    from bayesforge import native
     from bayesforge.distributions import MultivariateNormal
+    from bayesforge.likelihood import xla_only
     from bayesforge.mixtures.gmm import seed_data
 
     def build(path):
         def log_likelihood(weights, mu, sigma, lcorr, data):
+            if path == "fused_xla":
+                with xla_only():
+                    return fused_or_not(weights, mu, sigma, lcorr, data)
+            return fused_or_not(weights, mu, sigma, lcorr, data)
+
+        def fused_or_not(weights, mu, sigma, lcorr, data):
             scale_tril = sigma[..., None] * lcorr
             mixing = npd.Categorical(probs=weights)
-            if path == "fused":
+            if path.startswith("fused"):
                 mixture = m.dist.mixture_same_family(
                     mixing, m.dist.multivariate_normal(loc=mu, scale_tril=scale_tril, create_obj=True), create_obj=True)
             else:
@@ -104,6 +122,8 @@ def main() -> None:
         times = {path: [] for path in functions}
         for _ in range(args.repeats):
             for path, function in functions.items():
+                if args.steady:  # one untimed call first: the path follows itself, as NUTS's gradients do
+                    jax.block_until_ready(function(*theta, x))
                 started = time.perf_counter()
                 jax.block_until_ready(function(*theta, x))
                 times[path].append(time.perf_counter() - started)
@@ -111,12 +131,12 @@ def main() -> None:
         fastest[n] = {path: float(np.min(t)) * 1e3 for path, t in times.items()}
         for path in functions:
             ms = rows[n][path]
-            print(f"N={n:>9,}  {path:<8} {ms:9.2f} ms   {ms * 1e6 / (n * k):6.2f} ns per point per component   "
+            print(f"N={n:>9,}  {path:<9} {ms:9.2f} ms   {ms * 1e6 / (n * k):6.2f} ns per point per component   "
                   f"float32 gradient error {errors[path][n]:.1e}")
     small, large = min(args.n), max(args.n)
     result = {
         "benchmark": "gradient", "k": k, "d": d, "cores": args.cores, "repeats": args.repeats,
-        "xla_flags": os.environ.get("XLA_FLAGS", ""),
+        "xla_flags": os.environ.get("XLA_FLAGS", ""), "steady": args.steady, "native_kernel": native.gmm_targets() is not None,
         "ms": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in rows.items()},
         "ms_min": {str(n): {p: round(v, 2) for p, v in r.items()} for n, r in fastest.items()},
         "ns_per_point_component": {str(n): {p: round(v * 1e6 / (n * k), 3) for p, v in r.items()} for n, r in rows.items()},

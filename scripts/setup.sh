@@ -3,14 +3,17 @@
 # Usage: scripts/setup.sh [pip extras, e.g. "test"]. Idempotent and non-interactive.
 # The first run downloads and installs JAX, NumPyro, scikit-learn, ArviZ, ... (about 70 s on a good connection).
 # Later runs skip pip when nothing it depends on changed: .venv/.bayesforge-setup-<extras> holds a hash of
-# pyproject.toml, the extras and the Python version of the last successful install (an install with extras
+# pyproject.toml, setup.py, the native kernel's sources, the extras and the Python version of the last successful install (an install with extras
 # also serves a run without them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 extras=${1:-}
 stamp_of() { echo ".venv/.bayesforge-setup-${1:-base}"; }
-digest() { { cat pyproject.toml; echo "extras=$1"; .venv/bin/python --version 2>&1; } | sha256sum | cut -d' ' -f1; }
+# setup.py and the native kernel's sources too: an editable install compiles the kernel once, so a change to it
+# needs pip again.
+digest() { { cat pyproject.toml setup.py bayesforge/native/gmm_kernel.cc bayesforge/native/gmm_body.inc; echo "extras=$1"
+             .venv/bin/python --version 2>&1; } | sha256sum | cut -d' ' -f1; }
 
 say() { echo "setup: $*" >&2; }
 

@@ -5,6 +5,7 @@ reference, shapes (masked, batched, vmapped), the factory m.dist.mixture_same_fa
 compiled gradient, the start-relative potential NUTS samples in float32, the k-means start found by
 structure, and the XLA flags bf() sets. Cheap: each case is one jitted function; one tiny fit.
 """
+import contextlib
 import re
 
 import jax
@@ -265,3 +266,138 @@ def test_default_xla_flags_are_appended_once_and_never_override_the_user():
     assert with_default_xla_flags(once) == once
     own = "--xla_cpu_experimental_ynn_fusion_type="
     assert with_default_xla_flags(own) == own
+
+
+# -- the native CPU kernel (bayesforge/native) and its XLA fallback -----------------------------------------
+
+def _requires_native():
+    from bayesforge import native
+
+    if native.gmm_targets() is None:
+        pytest.skip("the native kernel is not built (pip install -e . compiles it)")
+
+
+def test_native_kernel_matches_the_reference_in_float64():
+    """D = 1, 2, 3, 5 and K = 1, 3, 8: values, and gradients of a sum and of a row-weighted sum (the moments
+    recomputed with the cotangent), against the broadcasting reference differentiated by JAX. 1 029 rows: more
+    than one block of moments flushed to double, and a last, partial block of rows."""
+    _requires_native()
+    shapes = [(1, 1), (8, 2), (3, 3), (8, 5)]
+    with jax.enable_x64(True):
+        problems = [tuple(jnp.asarray(v, jnp.float64) for v in _problem(k, d, n=1029)) for k, d in shapes]
+        weights = jnp.asarray(np.random.default_rng(3).uniform(0.0, 2.0, 1029))
+
+        def grads(log_prob, problem, w):
+            return jax.grad(lambda *p: jnp.sum(w * log_prob(*p, problem[3])), argnums=(0, 1, 2))(*problem[:3])
+
+        def both(problems, weights):
+            return [((likelihood.mixture_log_prob(*p), likelihood.mixture_log_prob_reference(*p)),
+                     [(grads(likelihood.mixture_log_prob, p, w), grads(likelihood.mixture_log_prob_reference, p, w))
+                      for w in (1.0, weights)]) for p in problems]
+
+        lowered = jax.jit(both).lower(problems, weights)
+        assert "bayesforge_gmm_float64" in lowered.as_text()
+        results = lowered.compile()(problems, weights)
+    for (k, d), ((values, reference), per_weighting) in zip(shapes, results):
+        np.testing.assert_allclose(values, reference, rtol=1e-6, err_msg=f"K={k}, D={d}")
+        for weighting, (ours, theirs) in zip(("sum", "weighted"), per_weighting):
+            for name, a, b in zip(("logits", "loc", "scale_tril"), ours, theirs):
+                b = jnp.tril(b) if name == "scale_tril" else b  # the kernel ignores the upper triangle
+                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9 * float(jnp.abs(b).max()),
+                                           err_msg=f"K={k}, D={d}, {weighting}, d/d{name}")
+
+
+def test_native_kernel_edge_cases_match_the_xla_path():
+    """One row; 17 rows (a block of 16 and one more); a component of weight 0 (log-weight -inf); a row of NaN (NaN
+    out, as from XLA); rows 40 sd from every component."""
+    _requires_native()
+    with jax.enable_x64(True):
+        logits, loc, scale_tril, x = (jnp.asarray(v, jnp.float64) for v in _problem(3, 2, n=17))
+        log_weights = jnp.log(jnp.array([0.4, 0.0, 0.6]))
+        nan_row = x.at[5].set(jnp.nan)
+
+        def paths(x):
+            def value_and_grad(*p):
+                return (likelihood.mixture_log_prob(*p, x),
+                        jax.grad(lambda *q: jnp.sum(likelihood.mixture_log_prob(*q, x)[x.shape[0] != 17:]),
+                                 argnums=(0, 1, 2))(*p))
+            native = value_and_grad(log_weights, loc, scale_tril)
+            with likelihood.xla_only():
+                xla = value_and_grad(log_weights, loc, scale_tril)
+            return native, xla
+
+        for rows in (x[:1], x, nan_row):
+            native, xla = jax.jit(paths)(rows)
+            for a, b in zip(jax.tree.leaves(native), jax.tree.leaves(xla)):
+                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-12)
+    assert np.isnan(native[0][5]) and np.isfinite(np.delete(np.asarray(native[0]), 5)).all()
+
+
+def test_native_kernel_float32_error_is_no_worse_than_the_xla_paths():
+    """Seed-like data, 20 000 points, float32: the kernel's value and gradient error against float64."""
+    _requires_native()
+    from bayesforge.models.gmm import seed_data
+
+    data, labels = seed_data(20_000)
+    k = 8
+    params = (np.log(np.bincount(labels) / len(labels)), np.stack([data[labels == j].mean(axis=0) for j in range(k)]),
+              np.broadcast_to(np.array([[0.8, 0.0], [0.1, 0.75]]), (k, 2, 2)))
+
+    def value_and_grad(*p):
+        return jax.value_and_grad(lambda *q: jnp.sum(likelihood.mixture_log_prob(*q, p[3])), argnums=(0, 1, 2))(*p[:3])
+
+    with jax.enable_x64(True):
+        value, grads = jax.jit(value_and_grad)(*(jnp.asarray(v) for v in (*params, data)))
+    errors = {}
+    for path in ("native", "xla"):
+        with likelihood.xla_only() if path == "xla" else contextlib.nullcontext():
+            ours, our_grads = jax.jit(lambda *p: value_and_grad(*p))(*(jnp.asarray(v, jnp.float32)
+                                                                       for v in (*params, data)))
+        errors[path] = (abs(float(ours) - float(value)) / abs(float(value)),
+                        max(float(np.abs(np.asarray(g, np.float64) - np.asarray(r)).max() / np.abs(np.asarray(r)).max())
+                            for g, r in zip(our_grads, grads)))
+    assert errors["native"][0] <= max(2 * errors["xla"][0], 1e-7), errors
+    assert errors["native"][1] <= max(2 * errors["xla"][1], 1e-6), errors
+
+
+def test_without_the_native_library_the_xla_path_is_used(monkeypatch):
+    """No library (no compiler at install time, another platform): the same values and gradients from XLA."""
+    from bayesforge import native
+
+    logits, loc, scale_tril, x = (jnp.asarray(v, jnp.float32) for v in _problem(3, 2, n=50))
+
+    def value_and_grad(*p):
+        return jax.value_and_grad(lambda *q: jnp.sum(likelihood.mixture_log_prob(*q)), argnums=(0, 1, 2))(*p)
+
+    with_library = jax.jit(value_and_grad)(logits, loc, scale_tril, x)
+    monkeypatch.setattr(native, "gmm_targets", lambda: None)
+    lowered = jax.jit(lambda *p: value_and_grad(*p)).lower(logits, loc, scale_tril, x)  # a new function: traced anew
+    assert "bayesforge_gmm" not in lowered.as_text()
+    without = lowered.compile()(logits, loc, scale_tril, x)
+    for a, b in zip(jax.tree.leaves(with_library), jax.tree.leaves(without)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_native_kernel_is_chosen_per_platform_and_never_reaches_an_accelerator():
+    """lax.platform_dependent: a CPU lowering calls the kernel, a CUDA lowering (exported here, no GPU needed) the
+    XLA scan only; xla_only() keeps it out of the CPU lowering too."""
+    _requires_native()
+    logits, loc, scale_tril, x = (jnp.asarray(v, jnp.float32) for v in _problem(3, 2, n=50))
+
+    def potential(*p):
+        return jnp.sum(likelihood.mixture_log_prob(*p, x))
+
+    def text(platform, function=potential):
+        check = jax.export.DisabledSafetyCheck.custom_call("bayesforge_gmm_float32")
+        exported = jax.export.export(jax.jit(jax.grad(function, argnums=(0, 1, 2))), platforms=[platform],
+                                     disabled_checks=[check])(logits, loc, scale_tril)
+        return exported.mlir_module()
+
+    assert "bayesforge_gmm_float32" in text("cpu")
+    assert "bayesforge_gmm" not in text("cuda")
+
+    def xla_potential(*p):
+        with likelihood.xla_only():
+            return potential(*p)
+
+    assert "bayesforge_gmm" not in text("cpu", xla_potential)

@@ -76,3 +76,60 @@ def test_rows_and_the_chain_method_of_a_sharded_run():
                       resolved_chain_method="parallel", shard_rows=True)
     with pytest.raises(TypeError, match="shard_rows"):
         plan_sharding(regression, arguments, devices, num_chains=1, chain_method="auto", shard_rows="yes")
+
+
+def test_a_sharded_gaussian_mixture_keeps_xlas_path_and_its_rows_split():
+    """The native likelihood kernel is a custom call XLA cannot split by rows: the sharded model traces the XLA scan
+    (no all-gather of the rows), the same model unsharded calls the kernel (when it is built)."""
+    import jax
+    import numpyro
+    import numpyro.distributions as dist
+    from numpyro.infer.util import log_density
+
+    from bayesforge import native
+    from bayesforge.device import configure
+    from bayesforge.distributions import MultivariateNormal, mixture_same_family
+    from bayesforge.sharding import plan_sharding
+
+    def gmm(data):
+        loc = numpyro.sample("loc", dist.Normal(0.0, 3.0).expand([2, 2]).to_event(2))
+        mixing = dist.Categorical(probs=jax.numpy.array([0.5, 0.5]))
+        numpyro.sample("x", mixture_same_family(mixing, MultivariateNormal(loc, scale_tril=jax.numpy.eye(2))),
+                       obs=data)
+
+    data = np.random.default_rng(0).normal(size=(203, 2)).astype(np.float32)
+    run = plan_sharding(gmm, {"data": data}, configure(platform="cpu"), num_chains=1, chain_method="auto",
+                        shard_rows=True)
+    assert run.sharded
+
+    def compiled(model, kwargs):
+        def grad(loc):
+            return jax.grad(lambda loc: log_density(model, (), kwargs, {"loc": loc})[0])(loc)
+        return jax.jit(grad).lower(np.zeros((2, 2), np.float32)).compile().as_text()
+
+    sharded = compiled(run.model, run.model_kwargs)
+    assert "bayesforge_gmm" not in sharded and "all-gather" not in sharded
+    if native.gmm_targets() is not None:
+        assert "bayesforge_gmm" in compiled(gmm, {"data": data})
+
+
+def test_rows_already_spread_over_devices_keep_xlas_path(monkeypatch):
+    """Called outside jit on an array whose rows lie on 4 devices, the likelihood never asks for the kernel."""
+    import jax
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    from bayesforge import likelihood
+    from bayesforge.device import configure
+    from bayesforge.sharding import ROW_AXIS, data_mesh
+
+    def no_kernel(dtype):
+        raise AssertionError("the native kernel was asked for rows spread over devices")
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(8, 2)).astype(np.float32)
+    params = (np.log(np.array([0.3, 0.7], np.float32)), rng.normal(size=(2, 2)).astype(np.float32),
+              np.stack([np.eye(2, dtype=np.float32)] * 2))
+    spread = jax.device_put(x, NamedSharding(data_mesh(configure(platform="cpu")), PartitionSpec(ROW_AXIS)))
+    monkeypatch.setattr(likelihood, "_native_target", no_kernel)
+    np.testing.assert_allclose(likelihood.mixture_log_prob(*params, spread),
+                               likelihood.mixture_log_prob_reference(*params, x), rtol=1e-5)
