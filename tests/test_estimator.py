@@ -215,10 +215,10 @@ EXPECTED_FAILED_CHECKS = {
     "check_estimators_pickle": "posterior_ (and its NumPyro MCMC) holds the model, a closure that m.gmm builds "
                                "per fit over its workspace; pickle cannot serialise local functions",
     # predict_proba of a fit with integer weights vs the rows repeated, compared to 1e-7: two NUTS runs on data of
-    # different sizes give draws equal in distribution, not in bits. tests/models/test_weights.py checks the posteriors
+    # different sizes give draws equal in distribution, not in bits. tests/mixtures/test_weights.py checks the posteriors
     # agree within Monte Carlo error and that the log-density and its gradient are equal.
     "check_sample_weight_equivalence_on_dense_data": "weighted and repeated rows give the same posterior, not the "
-                                                     "same MCMC draws (tests/models/test_weights.py compares them)",
+                                                     "same MCMC draws (tests/mixtures/test_weights.py compares them)",
 }
 
 #: Checks that fit nothing (or refuse the input before fitting): run by default, in well under a second.

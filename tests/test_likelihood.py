@@ -336,7 +336,7 @@ def test_native_kernel_edge_cases_match_the_xla_path():
 def test_native_kernel_float32_error_is_no_worse_than_the_xla_paths():
     """Seed-like data, 20 000 points, float32: the kernel's value and gradient error against float64."""
     _requires_native()
-    from bayesforge.models.gmm import seed_data
+    from bayesforge.mixtures.gmm import seed_data
 
     data, labels = seed_data(20_000)
     k = 8
