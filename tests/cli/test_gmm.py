@@ -79,17 +79,6 @@ def test_overwrite_replaces_only_what_the_run_writes_and_deletes_nothing(tmp_pat
     assert "removed" not in stdout
 
 
-def test_a_file_that_appears_during_the_fit_is_not_replaced(tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    appearing = StandInWorkspace(during_fit=lambda: (out / "gmm.png").write_text("made by the user meanwhile"))
-    monkeypatch.setattr(bayesforge, "bf", lambda **options: appearing)
-    status, stdout, stderr = run_in_process(["gmm", write(tmp_path, GOOD_CSV), "--k", "2", "--out", out])
-    assert status == 2 and "out/gmm.png appeared while this run was working" in stderr
-    assert sorted(p.name for p in out.iterdir()) == ["gmm.png"]  # this run's other files were taken back
-    assert (out / "gmm.png").read_text() == "made by the user meanwhile"
-    assert "wrote" not in stdout
-
-
 def test_a_value_error_of_the_fit_is_the_users_and_leaves_nothing(tmp_path, monkeypatch):
     failing = StandInWorkspace(fail_with=ValueError("data: column 1 ('y') has the same value in every row"))
     monkeypatch.setattr(bayesforge, "bf", lambda **options: failing)
