@@ -1,5 +1,6 @@
-"""The GMM and DPMM library models: one fit of the seed data, choosing K, the DPMM, bad input. Label switching:
-tests/test_relabel.py; memberships of mixture draws: tests/test_mixture.py."""
+"""The GMM library model: one fit of the seed data, choosing K, bad input to m.gmm / m.choose_k / m.dpmm. The DPMM:
+tests/mixtures/test_dpmm.py; label switching: tests/mixtures/test_relabel.py; memberships of mixture draws:
+tests/mixtures/test_memberships.py."""
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
