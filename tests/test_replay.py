@@ -1,5 +1,4 @@
 """bayesforge.replay: a model replayed compiled at given parameter values, once or over a batch of draws."""
-import jax
 import numpy as np
 import numpyro
 import numpyro.distributions as npd

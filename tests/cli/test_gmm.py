@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import bayesforge
 from cli_support import GOOD_CSV, StandInWorkspace, no_fit_allowed, run_in_process, write

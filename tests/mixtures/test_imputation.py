@@ -1,7 +1,6 @@
 """bayesforge.mixtures.imputation: missing cells filled in from hand-made mixture draws (a fitted model's
 imputation: tests/test_missing.py), against the conditional normal and a mixture's quantiles."""
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.optimize import brentq
 from scipy.stats import norm
