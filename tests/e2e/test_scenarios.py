@@ -1,4 +1,5 @@
-"""The shared scenarios (bayesforge/testing/cases/*.json), fitted from Python, and proof that their checks can fail.
+"""The shared scenarios (bayesforge/testing/cases/*.json), fitted from Python, and proof that their checks can fail on a
+real fit (each check on fake fits, reading and validating the files: tests/testing/).
 
 R (testthat) and Julia run the same scenarios through ``bayesforge.testing``; only the model is
 written here, in Python. Every scenario must have a Python model below.
