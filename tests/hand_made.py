@@ -1,6 +1,9 @@
 """Models and posteriors the tests build by hand, written once: a three-component GMM posterior whose truth is
-known (no sampler), and the normal model with unknown mean and sd."""
+known (no sampler), the normal model with unknown mean and sd, and two fit steps (start at mu = 3, shift mu by 100)."""
 import numpy as np
+from numpyro.infer import init_to_value
+
+from bayesforge.steps import PostStep, StartStep
 
 MEANS = np.array([[-4.0, 0.0], [0.0, 4.0], [4.0, 0.0]])
 WEIGHTS = np.array([0.5, 0.3, 0.2])
@@ -38,3 +41,21 @@ def normal_model(m, prior_mean=0.0, prior_sd=10.0, plate="n"):
             m.dist.normal(mu, sigma, name="y", obs=y)
 
     return model
+
+
+class Three(StartStep):
+    name = "three"
+
+    def start(self, model, model_kwargs, seed):
+        return init_to_value(values={"mu": 3.0}), "three"
+
+    def describe(self, init_strategy):
+        return None
+
+
+class Shift(PostStep):
+    name = "shift"
+
+    def apply(self, posterior):
+        draws = posterior.by_chain()
+        return {**draws, "mu": draws["mu"] + 100.0}, "shifted by 100"

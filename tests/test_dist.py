@@ -15,7 +15,6 @@ import numpyro.distributions as npd
 import pytest
 from numpyro import handlers
 
-import bayesforge.distributions as bf_distributions
 from bayesforge.dist import DistributionFactory, Distributions, registry, snake_case
 from bayesforge.distributions import REPLACEMENTS, MultivariateNormal
 
@@ -438,62 +437,6 @@ def test_m_dist_multivariate_normal_is_bayesforges(m):
     assert isinstance(d, MultivariateNormal) and isinstance(d, npd.MultivariateNormal)
     expected = npd.MultivariateNormal(Z2, covariance_matrix=COV2).log_prob(jnp.array([0.5, -1.0]))
     np.testing.assert_allclose(d.log_prob(jnp.array([0.5, -1.0])), expected, rtol=1e-5)
-
-
-def _mvn_problem(dim, batch=3, n=4):
-    """K = batch locations and covariances, N x K values; made with NumPy (no XLA compiles)."""
-    rng = np.random.default_rng(dim)
-    a = rng.normal(size=(batch, dim, dim))
-    covariance = a @ np.swapaxes(a, -1, -2) + dim * np.eye(dim)
-    loc = rng.normal(size=(batch, dim))
-    values = loc + rng.normal(size=(n, batch, dim))
-    return (jnp.asarray(x, dtype=jnp.float32) for x in (loc, covariance, values))
-
-
-def _log_probs(parameterisation, loc, parameter, values):
-    """Both log-densities and both Cholesky factors, from one jitted computation (one XLA compile, not dozens)."""
-    ours = MultivariateNormal(loc, **{parameterisation: parameter})
-    theirs = npd.MultivariateNormal(loc, **{parameterisation: parameter})
-    assert ours.batch_shape == theirs.batch_shape == loc.shape[:1]
-    assert ours.event_shape == theirs.event_shape == loc.shape[-1:]
-    return ours.log_prob(values), theirs.log_prob(values), ours.scale_tril, theirs.scale_tril
-
-
-@pytest.mark.parametrize("dim", [1, 2, 5, 20])
-@pytest.mark.parametrize("parameterisation", ["covariance_matrix", "scale_tril"])
-def test_multivariate_normal_log_prob_matches_numpyro(dim, parameterisation):
-    loc, covariance, values = _mvn_problem(dim)  # (K, D), (K, D, D), (N, K, D)
-    parameter = covariance if parameterisation == "covariance_matrix" else np.linalg.cholesky(covariance)
-    ours, theirs, ours_tril, theirs_tril = jax.jit(_log_probs, static_argnums=0)(
-        parameterisation, loc, parameter, values)
-    assert ours.shape == theirs.shape == (4, 3)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
-    np.testing.assert_allclose(ours_tril, theirs_tril, rtol=1e-5, atol=1e-6)
-
-
-def test_multivariate_normal_small_dimensions_avoid_lapack_and_large_fall_back(monkeypatch):
-    """D ≤ 16 uses the unrolled arithmetic of bayesforge.linalg; D = 20 is NumPyro's own (LAPACK) path."""
-    calls = []
-
-    def spy(function):
-        def wrapped(*args, **kwargs):
-            calls.append(function.__name__)
-            return function(*args, **kwargs)
-        return wrapped
-
-    monkeypatch.setattr(bf_distributions, "cholesky_lower", spy(bf_distributions.cholesky_lower))
-    monkeypatch.setattr(bf_distributions, "solve_lower", spy(bf_distributions.solve_lower))
-
-    def ours_and_theirs(loc, covariance, values):  # traced afresh: a local function has no jit cache entry
-        return (MultivariateNormal(loc, covariance_matrix=covariance).log_prob(values),
-                npd.MultivariateNormal(loc, covariance_matrix=covariance).log_prob(values))
-
-    ours, theirs = jax.jit(ours_and_theirs)(*_mvn_problem(20))
-    assert calls == []  # numpyro's own path, not the unrolled one
-    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
-
-    jax.jit(ours_and_theirs)(*_mvn_problem(2))
-    assert calls == ["cholesky_lower", "solve_lower"]
 
 
 # ------------------------------------------------------------------------------------------------ errors

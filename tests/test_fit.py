@@ -113,13 +113,6 @@ def test_bad_fit_arguments(m, kwargs, error, match):
         m.fit(normal_model_for(m), **{**SMALL, **kwargs})
 
 
-def test_data_on_model_must_be_a_mapping_and_model_callable(m):
-    with pytest.raises(TypeError, match="data_on_model must be a dict"):
-        m.data_on_model = [1, 2]
-    with pytest.raises(TypeError, match="model must be a callable"):
-        m.fit("model")
-
-
 def test_a_failed_fit_leaves_no_stale_results(m):
     m.data_on_model = {"y": Y}
     m.fit(normal_model_for(m), num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
@@ -142,14 +135,6 @@ def test_a_failed_fit_leaves_no_stale_results(m):
         m.summary()
     m.fit(normal_model_for(m), num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
     assert list(m.summary().index) == ["mu", "sigma"]  # the next fit that succeeds is the last fit
-
-
-def test_results_before_fitting_say_what_to_do(m):
-    for attribute in ["sampler", "posteriors"]:
-        with pytest.raises(RuntimeError, match=r"call m.fit\(model\) first"):
-            getattr(m, attribute)
-    with pytest.raises(RuntimeError, match="m.summary"):
-        m.summary()
 
 
 def test_nuts_options_reach_nuts(m):

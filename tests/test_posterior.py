@@ -1,7 +1,9 @@
 """bayesforge.posterior.Posterior on draws given by hand (no sampler): its summary rounds to significant figures in
-any unit. Posteriors of real fits (summary, to_arviz, divergences) through m: tests/test_fit.py."""
+any unit; post-processing steps make a new posterior; a result starts no sampler. Posteriors of real fits (summary, to_arviz, divergences) through m: tests/test_fit.py."""
 import numpy as np
 import pytest
+
+from hand_made import Shift, Three
 
 
 def _posterior_of(m, draws):
@@ -23,3 +25,24 @@ def test_summary_rounds_to_significant_figures_in_any_unit(m):
     assert raw.loc["huge", "mean"] != round(raw.loc["huge", "mean"], 6)
     with pytest.raises(ValueError, match="round_to must be 'auto', a number of decimals, or None"):
         posterior.summary(round_to="sig")
+
+
+def test_postprocessed_applies_the_post_steps_in_order_to_a_new_posterior(m):
+    from bayesforge.posterior import Posterior
+
+    posterior = Posterior(mcmc=None, model=None, model_kwargs={}, devices=m.devices,
+                          samples_by_chain={"mu": np.zeros((1, 4))})
+    shifted = posterior.postprocessed((Shift(), Three()))  # start steps are the sampler's: skipped here
+    assert shifted.draws["mu"].tolist() == [100.0] * 4 and shifted.details == {"shift": "shifted by 100"}
+    assert posterior.draws["mu"].tolist() == [0.0] * 4 and posterior.details == {}  # the original is unchanged
+    twice = shifted.postprocessed((Shift(),))
+    assert twice.draws["mu"].tolist() == [200.0] * 4
+    with pytest.raises(TypeError, match="steps must be a tuple"):
+        posterior.postprocessed("relabel")
+
+
+def test_results_start_no_sampler():
+    """A Posterior holds draws; bayesforge.inference runs NUTS or VI and makes it."""
+    from bayesforge.posterior import Posterior
+
+    assert not hasattr(Posterior, "sample") and not hasattr(Posterior, "variational_fit")

@@ -235,11 +235,12 @@ class Publication:
         assert self.staging is not None, "publish() inside the with block"
         with self.state.guard:
             self.state.check()
+            unwritten = [name for name in self.target.names if not (self.staging / name).is_file()]
+            if unwritten:  # checked before any file is placed: the destination stays as it was
+                raise RuntimeError(f"{', '.join(unwritten)} was not written before publishing")
             placed: list[Path] = []
             for name in self.target.names:
                 source, destination = self.staging / name, self.target.folder / name
-                if not source.is_file():
-                    raise RuntimeError(f"{name} was not written before publishing")
                 try:
                     if self.overwrite:
                         os.replace(source, destination)

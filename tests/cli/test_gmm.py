@@ -4,18 +4,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import bayesforge
 from cli_support import GOOD_CSV, StandInWorkspace, no_fit_allowed, run_in_process, write
-
-
-@pytest.fixture
-def workspace(monkeypatch):
-    """Replace bf() with a stand-in workspace; returns it."""
-    created = StandInWorkspace()
-    monkeypatch.setattr(bayesforge, "bf", lambda **options: created)
-    return created
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -87,17 +78,6 @@ def test_overwrite_replaces_only_what_the_run_writes_and_deletes_nothing(tmp_pat
     assert "removed" not in stdout
 
 
-def test_a_file_that_appears_during_the_fit_is_not_replaced(tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    appearing = StandInWorkspace(during_fit=lambda: (out / "gmm.png").write_text("made by the user meanwhile"))
-    monkeypatch.setattr(bayesforge, "bf", lambda **options: appearing)
-    status, stdout, stderr = run_in_process(["gmm", write(tmp_path, GOOD_CSV), "--k", "2", "--out", out])
-    assert status == 2 and "out/gmm.png appeared while this run was working" in stderr
-    assert sorted(p.name for p in out.iterdir()) == ["gmm.png"]  # this run's other files were taken back
-    assert (out / "gmm.png").read_text() == "made by the user meanwhile"
-    assert "wrote" not in stdout
-
-
 def test_a_value_error_of_the_fit_is_the_users_and_leaves_nothing(tmp_path, monkeypatch):
     failing = StandInWorkspace(fail_with=ValueError("data: column 1 ('y') has the same value in every row"))
     monkeypatch.setattr(bayesforge, "bf", lambda **options: failing)
@@ -106,50 +86,6 @@ def test_a_value_error_of_the_fit_is_the_users_and_leaves_nothing(tmp_path, monk
     assert err.strip().splitlines()[-1] == ("bayesforge gmm: error: cannot fit the mixture: data: column 1 ('y') has "
                                             "the same value in every row")
     assert leftovers(tmp_path) == []  # the out folder this run created is gone again, and its lock
-
-
-@pytest.mark.parametrize("debug", [False, True])
-def test_an_internal_failure_is_one_line_with_the_traceback_only_with_debug(tmp_path, monkeypatch, debug):
-    failing = StandInWorkspace(fail_in_plot=True)
-    monkeypatch.setattr(bayesforge, "bf", lambda **options: failing)
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine")
-    status, _, err = run_in_process(["gmm", write(tmp_path, GOOD_CSV), "--k", "2", "--out", out,
-                                     *(["--debug"] if debug else [])])
-    assert status == 1
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("bayesforge gmm: internal error: RuntimeError: plotting failed")
-    assert ("Traceback" in err) is debug and ("--debug" in last) is not debug
-    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]  # summary.csv was written, but only to staging
-
-
-def test_warnings_become_one_line_each_without_source_paths(tmp_path, monkeypatch):
-    import warnings
-
-    def warn():
-        warnings.warn("K=2: 3 of 400 draws after warmup were divergent transitions;\nthe posterior may be biased",
-                      RuntimeWarning)
-        warnings.warn("an old API", DeprecationWarning)
-
-    monkeypatch.setattr(bayesforge, "bf", lambda **options: StandInWorkspace(during_fit=warn, r_hat=1.0))
-    status, _, err = run_in_process(["gmm", write(tmp_path, GOOD_CSV), "--k", "2", "--out", tmp_path / "out"])
-    assert status == 0
-    assert err.splitlines() == ["fitting K=2: 4 chains x 1000+1000 draws",
-                                "warning: K=2: 3 of 400 draws after warmup were divergent transitions; the posterior "
-                                "may be biased"]
-
-
-def test_demo_calls_m_gmm_and_writes_the_figure_into_a_folder_as_cp_does(tmp_path, workspace, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "figs").mkdir()
-    status, out, err = run_in_process(["demo", "--out", "figs", "--points", "40", "--chains", "2", "--seed", "3"])
-    assert status == 0, err
-    call = workspace.calls[0]
-    assert (call["K"], call["data"].shape, call["num_chains"], call["seed"]) == (8, (40, 2), 2, 3)
-    assert "adjusted Rand index vs true labels: " in out and out.strip().endswith("figure: figs/gmm.png")
-    assert (tmp_path / "figs" / "gmm.png").read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["figs"]  # no figs.png, no lock or staging left
 
 
 def test_checks_before_fitting_in_process(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""The shared scenarios (bayesforge/testing/cases/*.json), fitted from Python, and proof that their checks can fail.
+"""The shared scenarios (bayesforge/testing/cases/*.json), fitted from Python, and proof that their checks can fail on a
+real fit (each check on fake fits, reading and validating the files: tests/testing/).
 
 R (testthat) and Julia run the same scenarios through ``bayesforge.testing``; only the model is
 written here, in Python. Every scenario must have a Python model below.
@@ -7,12 +8,10 @@ import inspect
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -83,16 +82,6 @@ def test_gmm_scenario_data_are_the_seed_examples_data(m):
     assert np.array_equal(case.truth["labels"], true_labels)
 
 
-def test_case_data_are_fresh_and_identical_on_every_call():
-    case = testing.load_case("linear_regression")
-    first = case.data_on_model()
-    first["x"][:] = 0.0
-    second = case.data_on_model()
-    assert not np.array_equal(first["x"], second["x"])
-    assert all(np.array_equal(second[k], testing.load_case("linear_regression").data_on_model()[k]) for k in second)
-    assert all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in second.values())
-
-
 # -- the checks can fail ------------------------------------------------------------------------
 def test_a_wrong_posterior_fails_the_checks_that_see_it(m):
     """normal_mean fitted with mu pinned at 5 by its prior: the posterior mean of mu is far off."""
@@ -107,206 +96,6 @@ def test_a_wrong_posterior_fails_the_checks_that_see_it(m):
     assert re.search(r"FAILED posterior_mean\(mu\): observed 4\.99\d*, required 1\.5 ± 0\.15 \(\|error\| 3\.49", message)
     assert re.search(r"FAILED posterior_mean\(sigma\): observed 3\.\d+, required 0\.7 ± 0\.1", message)  # sigma absorbs it
     assert "passed: fit_settings, sites, data, max_r_hat" in message
-
-
-class FakeSampler:
-    """Quacks like the finished NumPyro MCMC as far as the checks look."""
-
-    def __init__(self, draws, num_warmup=300, divergences=0, thinning=1):
-        self._draws = draws
-        self.num_chains, self.num_samples = next(iter(draws.values())).shape[:2]
-        self.num_warmup, self.thinning, self._divergences = num_warmup, thinning, divergences
-
-    def get_samples(self, group_by_chain=False):
-        if group_by_chain:
-            return dict(self._draws)
-        return {k: v.reshape((-1,) + v.shape[2:]) for k, v in self._draws.items()}
-
-    def get_extra_fields(self, group_by_chain=False):
-        diverging = np.zeros(self.num_chains * self.num_samples, dtype=bool)
-        diverging[: self._divergences] = True
-        return {"diverging": diverging}
-
-
-def fake_workspace(draws, data, model=None, **sampler):
-    from bayesforge.fit import match_arguments
-
-    kwargs = match_arguments(model or (lambda y: None), data)  # arrays converted as m.fit converts them
-    return SimpleNamespace(sampler=FakeSampler(draws, **sampler),
-                           posterior=SimpleNamespace(model=model, model_kwargs=kwargs))
-
-
-def good_normal_draws():
-    rng = np.random.default_rng(0)
-    return {"mu": rng.normal(1.5, 0.05, (2, 500)), "sigma": rng.normal(0.7, 0.035, (2, 500))}
-
-
-def test_a_good_fake_fit_passes_and_the_module_level_check_works():
-    case = testing.load_case("normal_mean")
-    report = testing.check("normal_mean", fake_workspace(good_normal_draws(), case.data_on_model()))
-    assert report.passed and [r.passed for r in report.results] == [True] * 8
-    values = {r["name"]: r["observed"] for r in report.to_dict()["checks"]}
-    assert abs(values["posterior_mean(mu)"] - 1.5) < 0.01 and values["max_divergences"] == 0
-    assert isinstance(values["max_r_hat(mu, sigma)"], float) and values["min_ess_bulk(mu, sigma)"] > 800
-
-
-def failed_checks(message):
-    """The names of the checks an AssertionError from Case.check reports as failed."""
-    return [line.split("FAILED ")[1].split(": observed")[0] for line in message.splitlines() if "FAILED " in line]
-
-
-def _fault(kind):
-    draws, data, sampler = good_normal_draws(), testing.load_case("normal_mean").data_on_model(), {}
-    if kind == "mu far off":
-        draws["mu"] = draws["mu"] + 3.0
-    elif kind == "chains disagree":
-        draws["mu"] = draws["mu"] + np.array([[-0.3], [0.3]])
-    elif kind == "sticky chains":
-        draws["sigma"] = np.repeat(draws["sigma"][:, ::25], 25, axis=1)
-    elif kind == "constant site":
-        draws["sigma"] = np.full((2, 500), 0.7)
-    elif kind == "divergences":
-        sampler["divergences"] = 1
-    elif kind == "fewer warmup draws":
-        sampler["num_warmup"] = 100
-    elif kind == "site missing":
-        del draws["sigma"]
-    elif kind == "wrong shape":
-        draws["mu"] = np.repeat(draws["mu"][..., None], 3, axis=2)
-    elif kind == "other data":
-        data["y"] = data["y"] + 1e-3
-    return fake_workspace(draws, data, **sampler)
-
-
-@pytest.mark.parametrize("fault, failed, shown", [
-    ("mu far off", ["posterior_mean(mu)"], "observed 4.49"),
-    ("chains disagree", ["max_r_hat(mu, sigma)", "min_ess_bulk(mu, sigma)"], "required <= 1.05 (mu)"),
-    ("sticky chains", ["min_ess_bulk(mu, sigma)"], "required >= 200 (sigma)"),
-    ("constant site", ["max_r_hat(mu, sigma)"], "observed nan, required <= 1.05 (sigma is NaN)"),
-    ("divergences", ["max_divergences"], "max_divergences: observed 1, required <= 0"),
-    ("fewer warmup draws", ["fit_settings"], "wrong: num_warmup=100 (case: 300)"),
-    ("site missing", ["sites", "posterior_mean(sigma)", "max_r_hat(mu, sigma)", "min_ess_bulk(mu, sigma)"],
-     "LookupError: the posterior has no site 'sigma'; it has mu"),
-    ("wrong shape", ["sites"], "'mu' has shape (3,), expected ()"),
-    ("other data", ["data"], "'y' differs from the case's data"),
-])
-def test_each_check_fails_on_its_own_fault(fault, failed, shown):
-    with pytest.raises(AssertionError) as failure:
-        testing.load_case("normal_mean").check(_fault(fault))
-    message = str(failure.value)
-    assert failed_checks(message) == failed, message
-    assert message.startswith(f"scenario 'normal_mean': {len(failed)} of 8 checks failed:")
-    assert shown in message, message
-
-
-def test_ari_check_fails_when_the_components_do_not_separate_the_clusters(m):
-    """A fake gmm posterior with every component at the same place: memberships carry no information."""
-    case = testing.load_case("gmm_seed_small")
-    rng = np.random.default_rng(1)
-    weights = rng.dirichlet(np.full(8, 1000.0), size=(2, 300))
-    draws = {"weights": weights, "mu": rng.normal(0.0, 0.01, (2, 300, 8, 2)),
-             "sigma": rng.normal(8.0, 0.01, (2, 300, 8, 2)),
-             "Lcorr": np.broadcast_to(np.eye(2), (2, 300, 8, 2, 2)).copy()}
-    fake = fake_workspace(draws, case.data_on_model(), model=gmm_seed_small(m))
-    with pytest.raises(AssertionError) as failure:
-        case.check(fake)
-    message = str(failure.value)
-    assert failed_checks(message) == ["ari"], message
-    assert re.search(r"FAILED ari: observed -?0(\.0\d*)?, required >= 0\.9 \(posterior-mean membership", message)
-
-
-def test_an_unfitted_or_foreign_object_is_refused(m):
-    case = testing.load_case("normal_mean")
-    with pytest.raises(RuntimeError, match=r"call m.fit\(model\) first"):
-        case.check(m)
-    with pytest.raises(TypeError, match="check\\(\\) needs a fitted BayesForge workspace .* got NoneType"):
-        case.check(None)
-
-
-# -- finding and reading scenario files ---------------------------------------------------------
-CASES_DIR = ROOT / "bayesforge" / "testing" / "cases"
-
-
-def test_cases_dir_is_the_packages_unless_the_environment_says_otherwise(monkeypatch, tmp_path):
-    monkeypatch.delenv("BAYESFORGE_CASES", raising=False)
-    assert Path(testing.cases_dir()) == CASES_DIR
-    monkeypatch.setenv("BAYESFORGE_CASES", str(tmp_path))
-    assert testing.cases_dir() == str(tmp_path) and testing.list_cases() == []
-    monkeypatch.setenv("BAYESFORGE_CASES", str(tmp_path / "nowhere"))
-    with pytest.raises(FileNotFoundError, match="no scenario folder at .*nowhere.*BAYESFORGE_CASES"):
-        testing.list_cases()
-
-
-def test_an_unknown_case_is_an_error_listing_the_cases():
-    with pytest.raises(ValueError, match="no scenario named 'normal_means' .*; available: gmm_seed_small, "
-                                         "linear_regression, normal_mean"):
-        testing.load_case("normal_means")
-    with pytest.raises(ValueError, match="available: "):
-        testing.check("../normal_mean", None)
-
-
-def _edit(spec, path, value):
-    *parents, last = path
-    target = spec
-    for key in parents:
-        target = target[key]
-    if value is KeyError:
-        del target[last]
-    else:
-        target[last] = value
-
-
-@pytest.mark.parametrize("path, value, match", [
-    (("name",), KeyError, r"broken.json: missing field 'name'"),
-    (("description",), KeyError, r"broken.json: missing field 'description'"),
-    (("model",), KeyError, r"broken.json: missing field 'model'"),
-    (("data",), KeyError, r"broken.json: missing field 'data'"),
-    (("fit",), KeyError, r"broken.json: missing field 'fit'"),
-    (("truth",), KeyError, r"broken.json: missing field 'truth'"),
-    (("checks",), KeyError, r"broken.json: missing field 'checks'"),
-    (("fit", "num_chains"), KeyError, r"broken.json: fit: missing field 'num_chains'"),
-    (("fit", "num_samples"), 10.5, r"fit.num_samples must be a whole number, got 10.5"),
-    (("model", "sites"), KeyError, r"broken.json: model: missing field 'sites'"),
-    (("model", "sites", 0, "shape"), KeyError, r"model.sites\[0\] \(mu, latent\): missing field 'shape'"),
-    (("model", "arguments", 0, "value"), {"data": "z"}, r"\{'data': 'z'\} is not generated; the generator gives y"),
-    (("data", "generator"), KeyError, r"broken.json: data: missing field 'generator'"),
-    (("data", "generator"), "uniform", r"data.generator 'uniform' is unknown; known: normal, linear, make_blobs"),
-    (("data", "loc"), KeyError, r"generator 'normal': missing field\(s\) 'loc'"),
-    (("checks", 0, "abs_tol"), KeyError, r"checks\[0\] \(posterior_mean\): missing field 'abs_tol'"),
-    (("checks", 0, "check"), "posterior_median", r"unknown check 'posterior_median'; known: posterior_mean, "),
-    (("checks", 2, "sites"), ["mu", "tau"], r"names site 'tau', which is not a latent site of the model"),
-    (("checks", 4, "maximum"), 0, r"checks\[4\] \(max_divergences\): unknown field\(s\) \['maximum'\]"),
-    (("truth", "mu"), KeyError, r"has no 'target' and truth has no value for that site"),
-    (("name",), "other", r"field 'name' is 'other' but must be the file's name 'broken'"),
-])
-def test_a_malformed_case_file_is_a_value_error_naming_the_field(monkeypatch, tmp_path, path, value, match):
-    spec = {**json.loads((CASES_DIR / "normal_mean.json").read_text()), "name": "broken"}
-    _edit(spec, path, value)
-    (tmp_path / "broken.json").write_text(json.dumps(spec))
-    shutil.copy(CASES_DIR / "normal_mean.json", tmp_path)
-    monkeypatch.setenv("BAYESFORGE_CASES", str(tmp_path))
-    assert testing.list_cases() == ["broken", "normal_mean"]
-    assert testing.load_case("normal_mean").name == "normal_mean"  # the good file next to it still loads
-    with pytest.raises(ValueError, match=match):
-        testing.load_case("broken")
-
-
-def test_a_file_that_is_not_json_is_a_value_error(monkeypatch, tmp_path):
-    (tmp_path / "broken.json").write_text('{"name": "broken",')
-    monkeypatch.setenv("BAYESFORGE_CASES", str(tmp_path))
-    with pytest.raises(ValueError, match=r"broken.json: not valid JSON"):
-        testing.load_case("broken")
-
-
-def test_the_model_section_tells_other_languages_what_to_write():
-    for name in CASES:
-        case = testing.load_case(name)
-        assert case.model_description.count("\n") == len(case.model["statements"])
-        for site in case.sites:
-            assert site["name"] in case.model_description and site["distribution"]
-    gmm = testing.load_case("gmm_seed_small")
-    assert [s["name"] for s in gmm.sites] == ["weights", "mu", "sigma", "Lcorr", "obs"]
-    assert gmm.argument_names == ["data", "K", "initial_means"]
 
 
 def test_the_scenarios_ship_in_the_wheel(tmp_path):

@@ -1,50 +1,26 @@
-"""The GMM figures of bayesforge.mixtures.figures, checked through their artists, on synthetic posterior draws (no fitting)."""
+"""The mixture figures as a whole (bayesforge.mixtures.figures), checked through their artists on synthetic posterior
+draws (no fitting): the figures every layout shares (module-scoped, drawn once). Tests of one figure module on its own
+(k_selection, style, pair_grid, the argument checks of mixture_figure, ...): tests/mixtures/figures/."""
 import re
-import weakref
 from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.stats
 from matplotlib.collections import PathCollection
-from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
-from bayesforge.mixtures.draws import MixtureDraws
 from bayesforge.mixtures.memberships import membership_probabilities
-from bayesforge.mixtures.figures import NEGLIGIBLE_WEIGHT, plot_gmm, plot_k_selection, plot_mixture
+from bayesforge.mixtures.figures import NEGLIGIBLE_WEIGHT, plot_gmm, plot_mixture
+from figure_support import (assert_certainty_histogram, assert_no_text_overlaps, by_gid, rendered, synthetic_data,
+                            synthetic_draws)
 
-NUM_DRAWS = 50
 # two visible components and, far away, a negligible one whose mean wanders from draw to draw
 CENTRES = np.array([[-4.0, 0.0], [4.0, 0.0], [40.0, -40.0]])
 WEIGHTS = np.array([0.4975, 0.4975, 0.005])
 FAR = 2
 MIDPOINT, AT_CENTRE = 0, 1  # rows of the data: halfway between components 0 and 1, and on component 0's mean
-
-
-def synthetic_draws(centres, weights, covariance=None, num_draws=NUM_DRAWS, jitter=0.05, wandering=(), seed=0):
-    """MixtureDraws around ``centres``/``weights``; components in ``wandering`` have widely scattered means."""
-    rng = np.random.default_rng(seed)
-    k, d = centres.shape
-    scale = np.full((k, 1), jitter)
-    scale[list(wandering)] = 5.0
-    means = centres + scale * rng.standard_normal((num_draws, k, d))
-    w = np.abs(weights * (1 + 0.01 * rng.standard_normal((num_draws, k))))
-    w /= w.sum(axis=1, keepdims=True)
-    covariance = np.eye(d) if covariance is None else covariance
-    covariances = np.broadcast_to(covariance, (num_draws, k, d, d))
-    return MixtureDraws("obs", w.astype(np.float32), means.astype(np.float32), covariances.astype(np.float32))
-
-
-def synthetic_data(centres, per_component=30, seed=1):
-    rng = np.random.default_rng(seed)
-    return np.concatenate([rng.normal(c, 1.0, (per_component, len(c))) for c in centres])
-
-
-def by_gid(artists, gid):
-    return [a for a in artists if a.get_gid() == gid]
 
 
 @pytest.fixture(scope="module")
@@ -167,19 +143,6 @@ def test_title_is_the_given_one_or_says_what_is_drawn(mixture, figure):
     assert plot_mixture(X, draws, probabilities, title="my mixture").get_suptitle() == "my mixture"
 
 
-def test_negligible_weight_threshold_is_an_option(mixture):
-    figure = plot_mixture(*mixture, negligible_weight=0.6)  # every component is now "negligible"
-    ellipse, = by_gid(by_gid(figure.axes, "mixture")[0].patches, "ellipse-0-1sigma")
-    assert ellipse.get_alpha() <= 0.3 and ellipse.get_linestyle() in ("--", "dashed")
-
-
-def test_path_writes_a_png(mixture, tmp_path):
-    path = tmp_path / "mixture.png"
-    figure = plot_mixture(*mixture, path=path)
-    assert isinstance(figure, Figure)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
 # -- more dimensions ----------------------------------------------------------------------------------------
 def correlated_four_dimensional():
     centres = np.array([[-4.0, 0.0, 2.0, 0.0], [4.0, 1.0, -2.0, 3.0]])
@@ -239,18 +202,6 @@ def test_four_dimensions_give_a_pair_grid_with_marginal_ellipses(grid_figure):
     assert ellipse.angle % 180 == pytest.approx(45.0, abs=1e-3)
 
 
-def test_dims_selects_one_two_dimensional_view():
-    X, draws, probabilities = correlated_four_dimensional()
-    figure = plot_mixture(X, draws, probabilities, dims=(3, 0))
-    main, = by_gid(figure.axes, "mixture")
-    assert by_gid(figure.axes, "membership-uncertainty")
-    assert_certainty_histogram(figure, probabilities)  # memberships are over all 4 dimensions
-    assert main.get_xlabel() == "x4" and main.get_ylabel() == "x1"  # default names: x1, x2, ...
-    np.testing.assert_allclose(by_gid(main.collections, "points")[0].get_offsets(), X[:, [3, 0]])
-    ellipse, = by_gid(main.patches, "ellipse-1-1sigma")
-    np.testing.assert_allclose(ellipse.center, draws.means[:, 1, [3, 0]].mean(axis=0), atol=1e-5)
-
-
 def test_more_than_six_dimensions_give_a_pca_projection(pca_case):
     from sklearn.decomposition import PCA
 
@@ -283,37 +234,6 @@ def test_one_dimensional_mixture_is_drawn(line_case):
     assert integral(curves["density-0"].get_ydata(), x) == pytest.approx(0.3, abs=0.02)
     assert len(main.patches) > 0  # the histogram
     assert by_gid(by_gid(figure.axes, "membership-uncertainty")[0].collections, "uncertainty")
-
-
-# -- errors ------------------------------------------------------------------------------------------------
-def test_x_must_have_the_mixtures_dimension(mixture):
-    X, draws, probabilities = mixture
-    with pytest.raises(ValueError, match="X has 3 columns but the mixture has 2 dimensions"):
-        plot_mixture(np.c_[X, X[:, 0]], draws, probabilities)
-    with pytest.raises(ValueError, match="X has 1 infinite value"):  # NaN is a missing value (drawn hollow)
-        plot_mixture(np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X), draws, probabilities)
-
-
-@pytest.mark.parametrize("shape_change", ["rows", "components"])
-def test_probabilities_must_be_n_by_k(mixture, shape_change):
-    X, draws, probabilities = mixture
-    bad = probabilities[1:] if shape_change == "rows" else probabilities[:, :2]
-    with pytest.raises(ValueError, match=r"probabilities must be an N×K array with N=\d+ .* K=3"):
-        plot_mixture(X, draws, bad)
-
-
-@pytest.mark.parametrize("dims", [(0, 0), (0, 2), (-1, 1), (1,), "ab", (0.5, 1)])
-def test_bad_dims(mixture, dims):
-    with pytest.raises(ValueError, match="dims"):
-        plot_mixture(*mixture, dims=dims)
-
-
-def test_dims_on_a_one_dimensional_mixture():
-    centres = np.array([[-3.0], [3.0]])
-    draws = synthetic_draws(centres, np.array([0.5, 0.5]))
-    X = synthetic_data(centres, per_component=5)
-    with pytest.raises(ValueError, match="dims selects a 2-D view"):
-        plot_mixture(X, draws, membership_probabilities(draws, X), dims=(0, 1))
 
 
 # -- plot_gmm: a fitted model, read through posterior.draws -------------------------------------------------
@@ -349,95 +269,7 @@ def test_plot_gmm_draws_a_fitted_mixture_from_its_draws(tmp_path):
         plot_gmm(bad, posterior)
 
 
-# -- plot_k_selection ----------------------------------------------------------------------------------------
-def k_table():
-    return pd.DataFrame({"elpd_loo": [-900.0, -850.0, -849.0, -851.0], "se_loo": [20.0, 18.0, 18.0, 18.5],
-                         "elpd_waic": [-899.0, -849.5, -848.0, -850.0], "se_waic": [20.0, 18.0, 18.0, 18.5],
-                         "bic": [1810.0, 1725.0, 1740.0, 1760.0]}, index=pd.Index([4, 1, 2, 3], name="K"))
-
-
-def test_k_selection_draws_elpd_and_bic_with_the_selected_k_marked(tmp_path):
-    path = tmp_path / "k.png"
-    figure = plot_k_selection(k_table(), selected_k=2, path=path)
-    assert path.read_bytes()[:4] == b"\x89PNG"
-    elpd_axes, bic_axes = figure.axes
-    assert "higher is better" in elpd_axes.get_ylabel() and "lower is better" in bic_axes.get_ylabel()
-    for axes in (elpd_axes, bic_axes):
-        line, = by_gid(axes.lines, "selected-k")
-        assert set(line.get_xdata()) == {2}
-        assert list(axes.get_xticks()) == [1, 2, 3, 4]
-        assert [t.get_text() for t in axes.get_xticklabels()] == ["1", "2", "3", "4"]
-    errorbars = [c for c in elpd_axes.containers if isinstance(c, ErrorbarContainer)]
-    assert len(errorbars) == 2 and all(c.has_yerr for c in errorbars)
-    loo = errorbars[0]
-    np.testing.assert_allclose(loo.lines[0].get_xdata(), [1, 2, 3, 4])  # sorted by K
-    np.testing.assert_allclose(loo.lines[0].get_ydata(), [-850.0, -849.0, -851.0, -900.0])
-    (_, low), (_, high) = loo.lines[2][0].get_segments()[0]  # the bar at K=1: elpd ± se
-    assert (low, high) == pytest.approx((-868.0, -832.0))
-    bic, = by_gid(bic_axes.lines, "bic")
-    np.testing.assert_allclose(bic.get_ydata(), [1725.0, 1740.0, 1760.0, 1810.0])
-
-
-def test_k_selection_errors():
-    with pytest.raises(ValueError, match="missing the column.*se_waic, bic"):
-        plot_k_selection(k_table().drop(columns=["se_waic", "bic"]), selected_k=2)
-    with pytest.raises(ValueError, match="selected_k=7 is not a K in the table"):
-        plot_k_selection(k_table(), selected_k=7)
-
-
 # -- honest figures: nothing overlaps, every mark visible and explained -------------------------------------
-_RENDERED = weakref.WeakKeyDictionary()
-
-
-def rendered(figure):
-    """Draw the figure once, as saving it would (layout included), and return its renderer for extents."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    if figure not in _RENDERED:
-        canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
-        figure.draw_without_rendering()
-        _RENDERED[figure] = canvas.get_renderer()
-    return _RENDERED[figure]
-
-
-def text_boxes(figure, renderer):
-    """Every text that is drawn (tick labels only inside the view), as (text, extent with its box)."""
-    from matplotlib.text import Text
-
-    tick_labels, shown = set(), set()
-    for axes in figure.axes:
-        for axis in (axes.xaxis, axes.yaxis):
-            low, high = sorted(axis.get_view_interval())
-            slack = 1e-9 * (high - low)
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                tick_labels.update({id(tick.label1), id(tick.label2)})
-                if low - slack <= tick.get_loc() <= high + slack:
-                    shown.update({id(tick.label1), id(tick.label2)})
-    boxes = []
-    for text in figure.findobj(Text):
-        if (id(text) in tick_labels and id(text) not in shown) or not text.get_visible() or not text.get_text().strip():
-            continue
-        patch = text.get_bbox_patch()
-        boxes.append((text, patch.get_window_extent(renderer) if patch is not None else text.get_window_extent(renderer)))
-    return boxes
-
-
-def assert_no_text_overlaps(figure):
-    renderer = rendered(figure)
-    boxes = text_boxes(figure, renderer)
-    extents = np.array([box.extents for _, box in boxes])  # x0, y0, x1, y1
-    x0, y0, x1, y1 = (extents[:, [i]] for i in range(4))
-    overlap = (x0 < x1.T) & (x0.T < x1) & (y0 < y1.T) & (y0.T < y1)
-    overlapping = [(boxes[i][0].get_text(), boxes[j][0].get_text()) for i, j in zip(*np.nonzero(np.triu(overlap, 1)))]
-    assert not overlapping
-    for axes in figure.axes:
-        markers = [line.get_window_extent(renderer) for line in axes.lines if (line.get_gid() or "").startswith("mean-")]
-        for text, box in boxes:
-            if (text.get_gid() or "").startswith("label-"):
-                assert not any(box.overlaps(marker) for marker in markers), text.get_text()
-    return renderer, boxes
-
-
 def crowded_mixture():
     """Five components, three of them nearly on top of each other: naive labels would print over each other."""
     centres = np.array([[0.0, 0.0], [0.4, 0.2], [0.2, -0.3], [6.0, 5.0], [-6.0, 4.0]])
@@ -527,15 +359,6 @@ def test_uncertainty_colours_span_the_observed_range_with_a_colourbar(mixture, f
     assert scatter.colorbar is not None
 
 
-def test_uncertainty_scale_of_all_certain_points_is_the_full_zero_to_one_range():
-    from bayesforge.mixtures.figures.style import uncertainty_norm
-
-    norm = uncertainty_norm(np.array([0.0, 1e-9, 2e-4]))
-    assert (norm.vmin, norm.vmax) == (0.0, 1.0)  # nothing to tell apart: no stretched noise
-    norm = uncertainty_norm(np.array([0.2, 0.3, 0.6]))
-    assert (norm.vmin, norm.vmax, norm(0.6)) == (0.2, 0.6, 1.0)
-
-
 def test_one_dimension_uncertainty_strip_uses_the_observed_range(line_case):
     figure = line_case[-1]
     strip, = by_gid(figure.axes, "membership-uncertainty")
@@ -549,66 +372,11 @@ def test_one_dimension_uncertainty_strip_uses_the_observed_range(line_case):
     assert (main_box.x0, main_box.x1) == pytest.approx((strip_box.x0, strip_box.x1))  # shared x stays aligned
 
 
-def assert_certainty_histogram(figure, probabilities):
-    """The figure's certainty histogram counts every point and says how many have certainty below 0.9."""
-    histogram, = by_gid(figure.axes, "membership-certainty")
-    below = int((probabilities.max(axis=1) < 0.9).sum())
-    assert f"{below} of {len(probabilities)} points below 0.9" in histogram.get_title()
-    assert sum(bar.get_height() for bar in histogram.patches) == len(probabilities)
-    line, = by_gid(histogram.lines, "certainty-threshold")
-    assert set(line.get_xdata()) == {0.9}
-    return below
-
-
-def test_a_pair_grid_has_a_certainty_histogram():
-    rng = np.random.default_rng(7)
-    centres = rng.normal(0.0, 1.2, (2, 3))  # overlapping: some points are uncertain
-    draws = synthetic_draws(centres, np.array([0.5, 0.5]))
-    X = synthetic_data(centres, per_component=20)
-    probabilities = membership_probabilities(draws, X)
-    assert 0 < assert_certainty_histogram(plot_mixture(X, draws, probabilities), probabilities) < len(X)
-
-
 def test_a_pca_projection_has_an_uncertainty_panel_and_a_certainty_histogram(pca_case):
     X, _, probabilities, figure = pca_case
     assert 0 < assert_certainty_histogram(figure, probabilities) < len(X)
     scatter, = by_gid(by_gid(figure.axes, "membership-uncertainty")[0].collections, "uncertainty")
     assert scatter.colorbar is not None
-
-
-def is_grey(colour, tolerance=0.1):
-    rgb = np.asarray(colour)[:3]
-    return rgb.max() - rgb.min() < tolerance
-
-
-@pytest.mark.parametrize("k", [1, 8, 9, 10, 18, 19, 30])
-def test_component_palette_has_no_grey_and_no_repeats(k):
-    from bayesforge.mixtures.figures.style import component_colours
-
-    colours = component_colours(k)
-    assert colours.shape == (k, 4)
-    assert not any(is_grey(c) for c in colours)
-    assert len({tuple(np.round(c, 3)) for c in colours}) == k
-
-
-def test_an_ordinary_eighth_component_is_not_grey_and_only_negligible_ones_are_dashed():
-    rng = np.random.default_rng(8)
-    centres = rng.uniform(-20, 20, (9, 2))
-    weights = np.r_[np.full(8, 0.124), 0.008]
-    draws = synthetic_draws(centres, weights, num_draws=10)
-    X = synthetic_data(centres[:8], per_component=5)
-    figure = plot_mixture(X, draws, membership_probabilities(draws, X))
-    main, = by_gid(figure.axes, "mixture")
-    for k in range(9):
-        ellipse, = by_gid(main.patches, f"ellipse-{k}-1sigma")
-        label, = by_gid(main.texts, f"label-{k}")
-        negligible = k == 8
-        assert not is_grey(ellipse.get_edgecolor())
-        assert (ellipse.get_linestyle() in ("--", "dashed")) == negligible
-        assert (ellipse.get_alpha() <= 0.3) == negligible
-        assert (label.get_bbox_patch().get_linestyle() in ("--", "dashed")) == negligible
-    points, = by_gid(main.collections, "points")
-    assert not any(is_grey(c) for c in points.get_facecolors())
 
 
 # -- axes named after the columns --------------------------------------------------------------------------
@@ -629,83 +397,3 @@ def test_feature_names_name_the_axes_in_every_layout(figure, grid_figure, line_c
     assert strip.get_xlabel() == "eruptions"
 
 
-@pytest.mark.parametrize("names, error, message", [
-    (["a"], ValueError, r"feature_names must name the 2 columns of X, got 1"),
-    (["a", "b", "c"], ValueError, r"feature_names must name the 2 columns of X, got 3"),
-    ("ab", TypeError, r"feature_names must be a sequence of 2 column names, got str"),
-    ([1, 2], TypeError, r"feature_names must be strings"),
-])
-def test_bad_feature_names(mixture, names, error, message):
-    with pytest.raises(error, match=message):
-        plot_mixture(*mixture, feature_names=names)
-
-
-# -- k_selection.png: the selected K and every K that did not converge ----------------------------------------
-def k_table_with_trouble():
-    """K=4 collapsed (elpd −50 000, r̂ 3e5), K=5 not converged with the best elpd; K=3 is selected."""
-    table = pd.DataFrame({
-        "elpd_loo": [-420.0, -300.0, -280.0, -5.0e4, -276.0, -279.5], "se_loo": [10, 9, 9, 3e3, 9, 9.5],
-        "elpd_waic": [-419.0, -299.0, -279.0, -4.8e4, -275.0, -278.0], "se_waic": [10, 9, 9, 3e3, 9, 9.5],
-        "bic": [850.0, 620.0, 600.0, 1.0e5, 590.0, 660.0], "max_r_hat": [1.001, 1.004, 1.01, 3.2e5, 2.55, 1.02],
-    }, index=pd.Index([1, 2, 3, 4, 5, 6], name="K"))
-    table["status"] = ["converged", "converged", "converged", "collapsed", "not converged", "converged"]
-    table["converged"] = table["status"] == "converged"
-    return table
-
-
-def test_k_selection_marks_every_unconverged_k_and_never_draws_it_as_best():
-    figure = plot_k_selection(k_table_with_trouble(), selected_k=3)
-    elpd_axes, bic_axes, r_hat_axes = figure.axes
-    for axes in (elpd_axes, bic_axes, r_hat_axes):
-        assert {p.get_gid() for p in axes.patches} == {"flag-4", "flag-5"}
-        line, = by_gid(axes.lines, "selected-k")
-        assert set(line.get_xdata()) == {3}
-    loo = [c for c in elpd_axes.containers if isinstance(c, ErrorbarContainer)][0]
-    x, y = loo.lines[0].get_data()
-    np.testing.assert_allclose(x[np.isfinite(y)], [1, 2, 3, 6])  # the curve skips K=4 and K=5
-    bic, = by_gid(bic_axes.lines, "bic")
-    assert np.nanargmin(bic.get_ydata()) == 2  # K=5's lower BIC is not on the curve
-    hollow, = by_gid(bic_axes.lines, "bic-not-converged")
-    assert hollow.get_markerfacecolor() == "white" and list(hollow.get_xdata()) == [5.0]
-    assert "collapsed: K=4" in figure.get_suptitle() and "not converged: K=5" in figure.get_suptitle()
-    legend_texts = [t.get_text() for t in figure.legends[0].get_texts()]
-    assert any(t.startswith("collapsed") for t in legend_texts) and "not converged" in legend_texts
-    assert_no_text_overlaps(figure)
-
-
-def test_k_selection_axes_ignore_a_collapsed_ks_numbers():
-    figure = plot_k_selection(k_table_with_trouble(), selected_k=3)
-    elpd_axes, bic_axes, r_hat_axes = figure.axes
-    low, high = elpd_axes.get_ylim()
-    assert low > -500 and high < -250  # not stretched to −50 000
-    assert bic_axes.get_ylim()[1] < 1000
-    assert r_hat_axes.get_ylim()[1] < 3.5  # r̂ of 3.2e5 drawn at the edge, 2.55 still readable
-    for axes, text in ((elpd_axes, "-50,000"), (bic_axes, "100,000"), (r_hat_axes, "320,000")):
-        off_scale, = by_gid(axes.texts, "off-scale-4")
-        assert off_scale.get_text() == text
-        triangle = by_gid(axes.lines, next(line.get_gid() for line in axes.lines
-                                           if (line.get_gid() or "").endswith("-off-scale")))[0]
-        assert triangle.get_xdata()[0] == pytest.approx(4.0) and axes.get_ylim()[0] <= triangle.get_ydata()[0] <= axes.get_ylim()[1]
-    limit, = by_gid(r_hat_axes.lines, "r-hat-limit")
-    assert set(limit.get_ydata()) == {1.1}
-
-
-@pytest.mark.parametrize("columns", [("status",), ("converged",)])
-def test_k_selection_reads_status_or_converged_alone(columns):
-    table = k_table_with_trouble()
-    table = table.drop(columns=[c for c in ("status", "converged") if c not in columns])
-    figure = plot_k_selection(table, selected_k=3)
-    assert {p.get_gid() for p in figure.axes[0].patches} == {"flag-4", "flag-5"}
-
-
-def test_k_selection_says_when_the_selected_k_did_not_converge():
-    table = k_table_with_trouble()
-    table["status"] = ["single chain"] * 6
-    table["converged"] = False
-    table["max_r_hat"] = np.nan
-    figure = plot_k_selection(table, selected_k=3)
-    assert "selected K=3 (single chain" in figure.get_suptitle()
-    loo = [c for c in figure.axes[0].containers if isinstance(c, ErrorbarContainer)][0]
-    assert not np.isfinite(loo.lines[0].get_ydata()).any()  # no K is drawn as the best curve
-    assert by_gid(figure.axes[2].texts, "r-hat-missing")
-    assert any("selected K=3 (single chain)" == t.get_text() for t in figure.legends[0].get_texts())

@@ -1,5 +1,6 @@
-"""The GMM and DPMM library models: one fit of the seed data, choosing K, the DPMM, bad input. Label switching:
-tests/test_relabel.py; memberships of mixture draws: tests/test_mixture.py."""
+"""The GMM library model: one fit of the seed data, choosing K, bad input to m.gmm / m.choose_k / m.dpmm. The DPMM:
+tests/mixtures/test_dpmm.py; label switching: tests/mixtures/test_relabel.py; memberships of mixture draws:
+tests/mixtures/test_memberships.py."""
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
@@ -99,25 +100,6 @@ def test_k_auto_selects_8_on_the_seed_data(m, tmp_path):
     assert m.posterior is fit.posterior  # m.summary() shows the selected fit
     figure = selection.plot(path=tmp_path / "k.png")
     assert (tmp_path / "k.png").read_bytes()[:4] == b"\x89PNG" and len(figure.axes) >= 2
-
-
-# -- the DPMM ---------------------------------------------------------------------------------------------
-
-def test_dpmm_finds_the_number_of_clusters(m):
-    data, labels = seed_data(500)  # at N = 300 two of the blobs are too close to tell apart
-    # truncated at T = 12 rather than the default 20 (defaults.DEFAULT_TRUNCATION): 8 clusters leave 4 empty
-    # components to show, and each gradient costs 12 components instead of 20
-    fit = m.dpmm(data, T=12, num_warmup=200, num_samples=200, num_chains=2)
-    assert fit.kind == "dpmm" and fit.K == 12
-    # 2 chains × 200 draws: r̂ of the used components and α varies by ±0.1 from machine to machine (1.12 on CI)
-    assert fit.diagnostics["max_r_hat"] <= 1.2
-    assert adjusted_rand_score(labels, fit.predict()) >= 0.9
-    counts = np.bincount(fit.occupied_clusters(), minlength=13)
-    assert counts.argmax() == 8, counts
-    assert "alpha" in fit.summary().index
-    assert fit.num_parameters == 11 + 1 + 12 * 2 + 12 * 3  # sticks, α, means, covariances: not a 12-component GMM's
-    weights = fit.weights
-    assert np.all(np.diff(np.sort(weights)[::-1][:8]) <= 0) and weights[np.argsort(weights)[:4]].sum() < 0.02
 
 
 # -- bad input: each a clear error naming the argument --------------------------------------------------
