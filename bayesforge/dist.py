@@ -42,7 +42,6 @@ import re
 from typing import Any, Callable, ContextManager, Mapping
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as npd

@@ -118,8 +118,6 @@ def sharded_one_chain(args) -> dict:
 
 def worker(args) -> None:
     """One process of the ``processes`` benchmark (started by :func:`processes`)."""
-    import numpy as np
-
     from bayesforge import bf
     from bayesforge.distributed import row_range
 

@@ -6,7 +6,6 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as npd
-import pytest
 from numpyro.infer import init_to_value
 from numpyro.infer.util import log_density
 

@@ -1,6 +1,5 @@
 """m.fit: argument matching, reproducibility, diagnostics, errors, failed fits, summaries, independence of workspaces."""
 import re
-import warnings
 
 import numpy as np
 import pytest

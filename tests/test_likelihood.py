@@ -14,7 +14,6 @@ import numpy as np
 import numpyro
 import numpyro.distributions as npd
 import pytest
-from numpyro.infer.util import log_density
 
 import bayesforge.likelihood as likelihood
 from bayesforge.device import XLA_DEFAULT_FLAGS, with_default_xla_flags

@@ -1,6 +1,5 @@
 """The seed's Gaussian mixture: the page's example verbatim, the N = 10 000 hang, the figure, the demo."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
