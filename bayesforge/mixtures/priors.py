@@ -27,6 +27,7 @@ from numpyro.distributions.transforms import AffineTransform, biject_to
 
 from .. import defaults
 from ..distributions import IncompleteGaussianMixture
+from ..linalg import MAX_UNROLLED_DIM, cholesky_lower
 from ..missing import Missingness
 
 __all__ = ["MEAN_PRIOR_SCALE", "REG_COVAR", "ScaledNormal", "component_means", "component_scale_tril",
@@ -96,7 +97,10 @@ def floored_scale_tril(m, sigma, scale, reg_covar: float, D: int):
     """Inside the components plate: the Cholesky factor of diag(σ) C diag(σ) + reg_covar · diag(scale²).
 
     C = L Lᵀ with L ~ LKJ(1) ("Lcorr", for D ≥ 2). Computed in units of ``scale``
-    (σ / scale), then rows multiplied by it: float32 never squares the data's unit.
+    (σ / scale), then rows multiplied by it: float32 never squares the data's unit. The
+    factor of the floored matrix is the LAPACK-free :func:`~bayesforge.linalg.cholesky_lower`
+    up to D = 16 (its gradient is the model's hot path, where batched LAPACK calls deadlock
+    jax 0.10's CPU thread pool under parallel chains), LAPACK's above.
     """
     import jax.numpy as jnp
 
@@ -106,7 +110,8 @@ def floored_scale_tril(m, sigma, scale, reg_covar: float, D: int):
     Lcorr = m.dist.lkj_cholesky(dimension=D, concentration=1.0, name="Lcorr")
     factor = standard[..., None] * Lcorr
     if reg_covar:
-        factor = jnp.linalg.cholesky(factor @ jnp.swapaxes(factor, -1, -2) + reg_covar * jnp.eye(D))
+        floored = factor @ jnp.swapaxes(factor, -1, -2) + reg_covar * jnp.eye(D)
+        factor = cholesky_lower(floored) if D <= MAX_UNROLLED_DIM else jnp.linalg.cholesky(floored)
     return scale[:, None] * factor
 
 
