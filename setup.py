@@ -51,7 +51,8 @@ class OptionalBuildExt(build_ext):
 
 
 extensions = []
-if sys.platform != "win32":
+# BAYESFORGE_NATIVE=0 builds without the kernel (a wheel of the pure-Python package in seconds; the XLA path runs)
+if sys.platform != "win32" and os.environ.get("BAYESFORGE_NATIVE", "1") != "0":
     extensions.append(Extension(
         "bayesforge.native._gmm_kernel",
         sources=[os.path.join(NATIVE, "gmm_kernel.cc")],

@@ -101,11 +101,13 @@ def test_a_wrong_posterior_fails_the_checks_that_see_it(m):
 def test_the_scenarios_ship_in_the_wheel(tmp_path):
     """``bayesforge.testing`` works from a non-editable install: the scenario files are package data.
 
-    Built without isolation from the test extras' setuptools (no download), so it costs seconds.
+    Built without isolation from the test extras' setuptools (no download) and without the native kernel
+    (``BAYESFORGE_NATIVE=0``: compiling it is 20 s of a build that checks package data), so it costs seconds.
     """
     wheels = tmp_path / "wheels"
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(wheels), str(ROOT)], capture_output=True, text=True, timeout=300)
+                            "-w", str(wheels), str(ROOT)], capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "BAYESFORGE_NATIVE": "0"})
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("bayesforge-*.whl")
     installed = tmp_path / "site"
