@@ -28,6 +28,18 @@ def synthetic_data(centres, per_component=30, seed=1):
     return np.concatenate([rng.normal(c, 1.0, (per_component, len(c))) for c in centres])
 
 
+def correlated_four_dimensional():
+    """Two components in 4-D with correlated first coordinates: data, draws and memberships (for pair grids)."""
+    from bayesforge.mixtures.memberships import membership_probabilities
+
+    centres = np.array([[-4.0, 0.0, 2.0, 0.0], [4.0, 1.0, -2.0, 3.0]])
+    covariance = np.eye(4)
+    covariance[0, 1] = covariance[1, 0] = 0.6
+    draws = synthetic_draws(centres, np.array([0.5, 0.5]), covariance=covariance)
+    X = synthetic_data(centres, per_component=20)
+    return X, draws, membership_probabilities(draws, X)
+
+
 def by_gid(artists, gid):
     return [a for a in artists if a.get_gid() == gid]
 

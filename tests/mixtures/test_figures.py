@@ -13,8 +13,8 @@ from matplotlib.patches import Ellipse
 
 from bayesforge.mixtures.memberships import membership_probabilities
 from bayesforge.mixtures.figures import NEGLIGIBLE_WEIGHT, plot_gmm, plot_mixture
-from figure_support import (assert_certainty_histogram, assert_no_text_overlaps, by_gid, rendered, synthetic_data,
-                            synthetic_draws)
+from figure_support import (assert_certainty_histogram, assert_no_text_overlaps, by_gid, correlated_four_dimensional,
+                            rendered, synthetic_data, synthetic_draws)
 
 # two visible components and, far away, a negligible one whose mean wanders from draw to draw
 CENTRES = np.array([[-4.0, 0.0], [4.0, 0.0], [40.0, -40.0]])
@@ -144,15 +144,6 @@ def test_title_is_the_given_one_or_says_what_is_drawn(mixture, figure):
 
 
 # -- more dimensions ----------------------------------------------------------------------------------------
-def correlated_four_dimensional():
-    centres = np.array([[-4.0, 0.0, 2.0, 0.0], [4.0, 1.0, -2.0, 3.0]])
-    covariance = np.eye(4)
-    covariance[0, 1] = covariance[1, 0] = 0.6
-    draws = synthetic_draws(centres, np.array([0.5, 0.5]), covariance=covariance)
-    X = synthetic_data(centres, per_component=20)
-    return X, draws, membership_probabilities(draws, X)
-
-
 FOUR_NAMES = ["alcohol", "flavanoids", "color_intensity", "proline"]
 
 

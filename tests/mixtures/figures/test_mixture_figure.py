@@ -7,7 +7,8 @@ from matplotlib.figure import Figure
 from bayesforge.mixtures.figures import plot_mixture
 from bayesforge.mixtures.figures.mixture_figure import default_feature_names
 from bayesforge.mixtures.memberships import membership_probabilities
-from figure_support import assert_certainty_histogram, by_gid, synthetic_data, synthetic_draws
+from figure_support import (assert_certainty_histogram, by_gid, correlated_four_dimensional, synthetic_data,
+                            synthetic_draws)
 
 CENTRES = np.array([[-4.0, 0.0], [4.0, 0.0], [40.0, -40.0]])
 WEIGHTS = np.array([0.4975, 0.4975, 0.005])
@@ -18,15 +19,6 @@ def mixture():
     """Synthetic draws (no fit), data around two of the three components, their memberships."""
     draws = synthetic_draws(CENTRES, WEIGHTS, wandering=[2], num_draws=10)
     X = np.concatenate([[[0.0, 0.0], CENTRES[0]], synthetic_data(CENTRES[:2], per_component=10)])
-    return X, draws, membership_probabilities(draws, X)
-
-
-def correlated_four_dimensional():
-    centres = np.array([[-4.0, 0.0, 2.0, 0.0], [4.0, 1.0, -2.0, 3.0]])
-    covariance = np.eye(4)
-    covariance[0, 1] = covariance[1, 0] = 0.6
-    draws = synthetic_draws(centres, np.array([0.5, 0.5]), covariance=covariance)
-    X = synthetic_data(centres, per_component=20)
     return X, draws, membership_probabilities(draws, X)
 
 
