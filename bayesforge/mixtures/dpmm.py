@@ -31,7 +31,7 @@ from ..missing import column_spread, rows_for_kmeans
 from .data import MixtureData, prepare_data
 from .fitting import fit_mixture
 from .model import MixtureModel
-from .priors import REG_COVAR, component_means, floored_scale_tril, observe_gaussian_mixture
+from .priors import REG_COVAR, gaussian_components, observe_gaussian_mixture
 from .result import MixtureFit
 from .weights import weigh_data, with_sample_weight
 
@@ -66,10 +66,7 @@ def dpmm_model(m) -> Callable[..., Any]:
         with m.dist.plate("sticks", T - 1):
             v = m.dist.beta(1.0, alpha, name="v")
         w = m.dist.deterministic("weights", stick_breaking_weights(v))
-        with m.dist.plate("components", T):
-            mu = component_means(location, scale)
-            sigma = m.dist.half_cauchy(scale, event=1, name="sigma")
-            scale_tril = floored_scale_tril(m, sigma, scale, reg_covar, D)
+        mu, scale_tril = gaussian_components(m, T, location, scale, scale, reg_covar, D)
         observe_gaussian_mixture(m, w, mu, scale_tril, data, missingness)
 
     return with_sample_weight(dpmm)  # sample_weight=w: row i's log-likelihood times w_i (models.weights)

@@ -37,7 +37,7 @@ from ..validation import check_initial_means, check_k, check_ks, check_on_fit, c
 from .data import MixtureData, prepare_data
 from .fitting import fit_mixture, prefixed_warnings
 from .model import MixtureModel
-from .priors import (MEAN_PRIOR_SCALE, REG_COVAR, component_means, component_scale_tril, floored_scale_tril,
+from .priors import (MEAN_PRIOR_SCALE, REG_COVAR, component_scale_tril, gaussian_components,
                      observe_gaussian_mixture)
 from .result import MixtureFit
 from .selection import CRITERIA, KSelection, select_k
@@ -90,10 +90,7 @@ def library_gmm_model(m) -> Callable[..., Any]:
     def gmm(data, K, initial_means, scale, reg_covar=REG_COVAR, missingness=None):
         D = data.shape[1]
         w = m.dist.dirichlet(concentration=0.5 * jnp.ones(K), name="weights")
-        with m.dist.plate("components", K):
-            mu = component_means(initial_means, MEAN_PRIOR_SCALE * scale)
-            sigma = m.dist.half_cauchy(scale, event=1, name="sigma")
-            scale_tril = floored_scale_tril(m, sigma, scale, reg_covar, D)
+        mu, scale_tril = gaussian_components(m, K, initial_means, MEAN_PRIOR_SCALE * scale, scale, reg_covar, D)
         observe_gaussian_mixture(m, w, mu, scale_tril, data, missingness)
 
     return with_sample_weight(gmm)  # sample_weight=w: row i's log-likelihood times w_i (models.weights)

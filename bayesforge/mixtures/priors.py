@@ -115,6 +115,17 @@ def floored_scale_tril(m, sigma, scale, reg_covar: float, D: int):
     return scale[:, None] * factor
 
 
+def gaussian_components(m, count: int, mean_centres, mean_spread, scale, reg_covar: float, D: int):
+    """The plate "components" of ``count`` Gaussians: means ~ :func:`component_means` (``mean_centres``,
+    ``mean_spread``), scales ~ HalfCauchy(``scale``) ("sigma"), and the floored Cholesky factors
+    (:func:`floored_scale_tril`). Returns ``(mu, scale_tril)``; the GMM and the DPMM differ only in their weights.
+    """
+    with m.dist.plate("components", count):
+        mu = component_means(mean_centres, mean_spread)
+        sigma = m.dist.half_cauchy(scale, event=1, name="sigma")
+        return mu, floored_scale_tril(m, sigma, scale, reg_covar, D)
+
+
 def observe_gaussian_mixture(m, weights, mu, scale_tril, data, missingness: Missingness | None = None) -> None:
     """The site "obs": ``data`` from the mixture of MVN(mu_k, scale_tril_k) with ``weights``, labels summed out.
 
