@@ -24,7 +24,8 @@ os.environ["JAX_PLATFORMS"] = "cpu"
 # bf()'s own XLA flags from the start, so a test gives the same numbers whether or not an earlier test in this
 # process made a bf() before JAX started (float32 sums differ with and without them: NUTS on 40 000 rows took
 # 6.2 or 11.1 leapfrog steps per draw depending on the order of the tests)
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce")
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce"
+                                   " --xla_cpu_use_fusion_emitters=false")
 os.environ.setdefault("MPLBACKEND", "Agg")
 if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     _COMPILATION_CACHE = tempfile.mkdtemp(prefix="bayesforge-tests-jax-cache-")
