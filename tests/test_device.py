@@ -94,8 +94,13 @@ def test_default_gives_the_default_four_chains_a_device_each_even_on_two_cores(d
 
 
 def test_cores_sets_the_host_device_count():
-    out = run_case("from bayesforge import bf\nprint(json.dumps(fit(bf(cores=3))))",
-                   env={"XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type="})
+    lines = """
+from bayesforge import bf
+m = bf(cores=3)  # no fit: the devices are what is checked
+print(json.dumps({"devices": m.devices.count, "jax_devices": jax.local_device_count(),
+                  "xla_flags": os.environ.get("XLA_FLAGS")}))
+"""
+    out = run_case(lines, env={"XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type="})
     assert out["devices"] == 3 and out["jax_devices"] == 3
     assert out["xla_flags"] == "--xla_cpu_experimental_ynn_fusion_type="  # the user's setting stays
 
