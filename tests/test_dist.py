@@ -177,6 +177,12 @@ NEEDS_OPTIONAL_PACKAGE = {"gaussian_copula_beta": jnp.array([0.3, 0.6])}
 #: Names whose draw is not of the form log_prob takes: IntervalCensoredDistribution draws a point from the base
 #: distribution, but scores an interval [low, high] (event shape (2,)); it is scored at this interval.
 SCORED_AT = {"interval_censored_distribution": jnp.array([-0.5, 0.5])}
+#: Names whose draw shares no sampler with another entry (a rejection loop or matrix algebra of its own): drawn in
+#: one jitted program, which compiles faster than each of its eager operations (measured: sine_bivariate_von_mises
+#: 12.6 s eager, 5.1 s jitted). The others draw eagerly, where operations compiled for one entry are reused by the
+#: next (the gamma sampler behind the negative binomials: each one's jitted draw compiled it anew, 5-14 s).
+DRAWN_JITTED = {"sine_bivariate_von_mises", "gaussian_state_space", "circulant_normal", "car", "gaussian_copula",
+                "left_truncated_gamma", "right_truncated_gamma"}
 #: Unit (NumPyro's "factor" distribution) draws an empty array (event shape (0,)) and scores any value at its
 #: log_factor; nothing special is needed, listed here only so the reader is not surprised.
 
@@ -192,7 +198,7 @@ def test_table_names_exactly_the_registry():
         f"VALID_ARGUMENTS is out of date: missing (add valid arguments): {missing}; "
         f"extra (no longer in numpyro.distributions): {extra}"
     )
-    assert set(CANNOT_SAMPLE) | set(NEEDS_OPTIONAL_PACKAGE) | set(SCORED_AT) <= set(VALID_ARGUMENTS)
+    assert set(CANNOT_SAMPLE) | set(NEEDS_OPTIONAL_PACKAGE) | set(SCORED_AT) | DRAWN_JITTED <= set(VALID_ARGUMENTS)
 
 
 def test_registry_holds_the_factory_functions():
@@ -250,7 +256,10 @@ def test_every_distribution_builds_draws_and_scores(m, name):
             assert jnp.shape(draw) == built.batch_shape + built.event_shape
         value = NEEDS_OPTIONAL_PACKAGE[name]
     else:
-        draw = factory(*args, sample=True, seed=0, **kwargs)
+        def draw_from_the_factory():
+            return factory(*args, sample=True, seed=0, **kwargs)
+
+        draw = jax.jit(draw_from_the_factory)() if name in DRAWN_JITTED else draw_from_the_factory()
         assert _finite(draw), f"{name} drew {draw}"
         if name in SCORED_AT:
             value = SCORED_AT[name]

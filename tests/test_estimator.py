@@ -112,10 +112,11 @@ def test_grid_search_chooses_k_by_held_out_score_without_touching_other_fits(pip
     model, _ = pipeline
     frame, _ = blobs
     before = model.predict_proba(frame)
-    X = frame.to_numpy() / frame.to_numpy().std(axis=0)
-    rng = np.random.default_rng(0)
-    order = rng.permutation(len(X))
-    split = [(order[:100], order[100:])]  # one split: two fits in all
+    held_out, _ = _blobs(50, seed=1)
+    # trained on the pipeline's own scaled rows (its K = 3 fit is then the pipeline's program, compiled once per run),
+    # scored on held-out rows; one split: two fits in all
+    X = np.concatenate([model[:-1].transform(x).to_numpy() for x in (frame, held_out)])
+    split = [(np.arange(150), np.arange(150, 300))]
     search = GridSearchCV(BayesianGMM(**TINY), {"n_components": [1, 3]}, cv=split, refit=False)
     search.fit(X)
     assert search.best_params_ == {"n_components": 3}

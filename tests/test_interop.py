@@ -175,7 +175,7 @@ def blobs():
 
 
 # Identity of draws needs no converged chains: short, and trees capped so the cost is bounded.
-FIT = dict(num_warmup=100, num_samples=100, num_chains=2, seed=7, progress_bar=False, max_tree_depth=5)
+FIT = dict(num_warmup=50, num_samples=50, num_chains=2, seed=7, progress_bar=False, max_tree_depth=5)
 
 
 def test_a_foreign_positional_model_gives_the_draws_of_the_same_python_model(m, blobs):
@@ -196,7 +196,7 @@ def test_a_foreign_positional_model_gives_the_draws_of_the_same_python_model(m, 
     m.data_on_model = {"data": data, "K": 8, "initial_means": centroids}
     python = m.fit(gmm_model(m), **FIT).posteriors  # the seed's GMM in Python
     assert sorted(foreign) == sorted(python) == ["Lcorr", "mu", "sigma", "weights"]
-    assert foreign["mu"].shape == (200, 8, 2) and foreign["sigma"].shape == (200, 8, 2)
+    assert foreign["mu"].shape == (100, 8, 2) and foreign["sigma"].shape == (100, 8, 2)
     for site in python:
         assert np.array_equal(foreign[site], python[site]), site
 
