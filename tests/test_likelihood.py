@@ -16,7 +16,6 @@ import numpyro.distributions as npd
 import pytest
 
 import bayesforge.likelihood as likelihood
-from bayesforge.device import XLA_DEFAULT_FLAGS, with_default_xla_flags
 from bayesforge.distributions import GaussianMixture, MultivariateNormal, mixture_same_family
 
 
@@ -253,18 +252,6 @@ def test_fit_starts_a_gaussian_mixture_at_kmeans_and_keeps_leapfrog_steps(m):
     assert m.sampler.get_extra_fields()["num_steps"].shape == (20,)
     assert m.sampler.warmup_extra_fields["num_steps"].shape == (1, 20)
     assert m.sampler.sampler.model is _one_dimensional_mixture  # 60 points: no start-relative potential
-
-
-def test_default_xla_flags_are_appended_once_and_never_override_the_user():
-    assert XLA_DEFAULT_FLAGS == ("--xla_cpu_experimental_ynn_fusion_type=-reduce",)
-    assert with_default_xla_flags("") == "--xla_cpu_experimental_ynn_fusion_type=-reduce"
-    user = "--xla_force_host_platform_device_count=4  --xla_dump_to=/tmp/x"
-    assert with_default_xla_flags(user) == ("--xla_force_host_platform_device_count=4 --xla_dump_to=/tmp/x "
-                                            "--xla_cpu_experimental_ynn_fusion_type=-reduce")
-    once = with_default_xla_flags(user)
-    assert with_default_xla_flags(once) == once
-    own = "--xla_cpu_experimental_ynn_fusion_type="
-    assert with_default_xla_flags(own) == own
 
 
 # -- the native CPU kernel (bayesforge/native) and its XLA fallback -----------------------------------------
