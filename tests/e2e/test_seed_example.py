@@ -111,7 +111,7 @@ def test_demo_command_prints_devices_summary_ari_and_writes_the_figure(tmp_path)
 
     out = tmp_path / "demo.png"
     result = subprocess.run(
-        [sys.executable, "-m", "bayesforge.cli", "demo", "--chains", "2", "--warmup", "150", "--samples", "150",
+        [sys.executable, "-m", "bayesforge.cli", "demo", "--chains", "2", "--warmup", "100", "--samples", "100",
          "--out", str(out)],
         capture_output=True, text=True, timeout=600, cwd=ROOT,
         env={**__import__("os").environ, "JAX_PLATFORMS": "cpu"},
