@@ -1,18 +1,23 @@
 """`bayesforge` stops BEFORE fitting, with exit status 2 and one line on stderr, for every mistake it can see
 first: bad options, bad data files (other separators, no header), output paths that cannot be written, files
-of an earlier run (without --overwrite), the input as an output, another run holding --out, no GPU. Each case
-runs the real command in a fresh Python; JAX_PLATFORMS=bogus makes any case that reached bf() fail otherwise.
-The cases run 4 at a time in one module fixture; each test checks one of them, and that nothing in its
-folder changed."""
+of an earlier run (without --overwrite), the input as an output, another run holding --out, no GPU.
+
+One case of each kind (FRESH_PYTHON) runs the real command in a fresh Python, where JAX_PLATFORMS=bogus makes any
+case that reached bf() fail otherwise, and where the exit status is the process's; those run 4 at a time. The others
+call ``bayesforge.cli.main.main`` in this process (a fresh Python costs seconds to start), with bf() replaced by
+one that fails the test. All run in one module fixture; each test checks one case, and that nothing in its folder
+changed."""
 import os
 import socket
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from cli_support import GOOD_CSV, command, command_env, run_command, snapshot, write
+import bayesforge
+from cli_support import GOOD_CSV, command, command_env, no_fit_allowed, run_command, run_in_process, snapshot, write
 
 
 def _user_outputs(folder: Path) -> None:
@@ -145,24 +150,46 @@ CASES = [
 ]
 
 
+#: The cases run in a fresh Python: one of each kind (an output path, another process's lock, no GPU, the top-level
+#: parser, a command's options, a data file, the demo's --out).
+FRESH_PYTHON = {"earlier-outputs-auto", "another-run-holds-out", "no-gpu", "unknown-command", "unknown-option",
+                "semicolons", "demo-out-exists"}
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    """Run every case (4 at a time): {id: (CompletedProcess, folder before, folder after)}.
+    """Run every case: {id: (result with returncode, stdout and stderr; folder before; folder after)}.
 
-    The folders are made here, one after another: ``tmp_path_factory`` is not safe to call from threads."""
+    The cases of FRESH_PYTHON run in fresh Pythons, 4 at a time, while the others run here one after another (in the
+    case's folder, bf() failing). The folders are made first: ``tmp_path_factory`` is not safe to call from threads.
+    """
     folders = {case[0]: tmp_path_factory.mktemp(case[0]) for case in CASES}
 
-    def run(case):
-        name, setup, args, platforms, _ = case
-        folder = folders[name]
-        write(folder, GOOD_CSV, "good.csv")
-        setup(folder)
-        before = snapshot(folder)
-        result = run_command(args, folder, timeout=300, JAX_PLATFORMS=platforms or "bogus")
-        return name, (result, before, snapshot(folder))
+    def prepare(case):
+        name, setup, *_ = case
+        write(folders[name], GOOD_CSV, "good.csv")
+        setup(folders[name])
+        return snapshot(folders[name])
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(pool.map(run, CASES))
+    def run_fresh(case):
+        name, _, args, platforms, _ = case
+        before = prepare(case)
+        result = run_command(args, folders[name], timeout=300, JAX_PLATFORMS=platforms or "bogus")
+        return name, (result, before, snapshot(folders[name]))
+
+    def run_here(case, patch):
+        name, _, args, _, _ = case
+        before = prepare(case)
+        patch.chdir(folders[name])
+        returncode, stdout, stderr = run_in_process(args)
+        return name, (SimpleNamespace(returncode=returncode, stdout=stdout, stderr=stderr), before,
+                      snapshot(folders[name]))
+
+    with ThreadPoolExecutor(max_workers=4) as pool, pytest.MonkeyPatch.context() as patch:
+        fresh = pool.map(run_fresh, [case for case in CASES if case[0] in FRESH_PYTHON])
+        patch.setattr(bayesforge, "bf", no_fit_allowed)
+        here = [run_here(case, patch) for case in CASES if case[0] not in FRESH_PYTHON]
+        return dict([*fresh, *here])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
