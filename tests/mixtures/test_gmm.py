@@ -1,6 +1,6 @@
-"""The GMM library model: one K="auto" fit of the seed data (its K=8 fit read by the other tests), bad input to m.gmm / m.choose_k / m.dpmm. The DPMM:
-tests/mixtures/test_dpmm.py; label switching: tests/mixtures/test_relabel.py; memberships of mixture draws:
-tests/mixtures/test_memberships.py."""
+"""The GMM library model: one K="auto" fit of the seed data (its selected K=8 fit read by the other tests), bad
+input to m.gmm / m.choose_k / m.dpmm. The DPMM: tests/mixtures/test_dpmm.py; label switching:
+tests/mixtures/test_relabel.py; memberships of mixture draws: tests/mixtures/test_memberships.py."""
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
