@@ -21,11 +21,17 @@ import tempfile
 from pathlib import Path
 
 os.environ["JAX_PLATFORMS"] = "cpu"
+#: What every JAX of the run compiles with, here and in the Pythons the tests start (TEST_XLA_FLAGS below): XLA's
+#: elemental code generators instead of its fusion emitters. The suite's time is mostly compiling small NUTS
+#: programs, and these compile them about 28 % faster (benchmarks/xla_flags.py, idle: 6.7 s of compilation for
+#: a 300-point GMM fit instead of 9.3); the code they generate runs up to a third slower (the XLA-generated
+#: mixture gradient at 20 000 rows: 2.2 ms instead of 1.7), which is why bf() does not set it for users.
+TEST_XLA_FLAGS = "--xla_cpu_use_fusion_emitters=false"
 # bf()'s own XLA flags from the start, so a test gives the same numbers whether or not an earlier test in this
 # process made a bf() before JAX started (float32 sums differ with and without them: NUTS on 40 000 rows took
 # 6.2 or 11.1 leapfrog steps per draw depending on the order of the tests)
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce"
-                                   " --xla_cpu_use_fusion_emitters=false")
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce "
+                                   + TEST_XLA_FLAGS)
 os.environ.setdefault("MPLBACKEND", "Agg")
 if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     _COMPILATION_CACHE = tempfile.mkdtemp(prefix="bayesforge-tests-jax-cache-")
@@ -52,11 +58,17 @@ def m():
     return bf(platform="cpu")
 
 
+def subprocess_env() -> dict:
+    """This environment for a Python a test starts, with ``XLA_FLAGS`` only the suite's TEST_XLA_FLAGS: the child's
+    ``bf()`` then chooses its host devices and adds its own flags, as for a user."""
+    return {**{k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}, "XLA_FLAGS": TEST_XLA_FLAGS}
+
+
 def run_python(code: str, *, env: dict | None = None, timeout: float = 600):
     """Run ``code`` in a fresh Python (so JAX starts anew) and return the CompletedProcess."""
     import subprocess
 
-    full_env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    full_env = subprocess_env()
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
                           env=full_env, cwd=ROOT)

@@ -36,21 +36,17 @@ PLATFORMS = ("cpu", "gpu", "tpu")
 _XLA_COUNT_FLAG = re.compile(r"--xla_force_host_platform_device_count=(\d+)")
 #: XLA flags set before JAX starts unless the user's ``XLA_FLAGS`` already sets them. Measured (2 cores,
 #: jax 0.10.2): without the YNNPACK reduce fusion the gradient of the seed GMM at 10⁶ points took
-#: 102–107 ms instead of 166–170 ms, and under load the default was up to 10× slower. XLA's older
-#: elemental code generators instead of its MLIR fusion emitters compile a NUTS sampler in about half the
-#: time (a 300-point GMM fit: 10 s of compilation instead of 24, under load) and ran the XLA-generated
-#: gradients as fast (``benchmarks/xla_flags.py``): every fit compiles its sampler once, so this is
-#: seconds off every first fit of a model.
-XLA_DEFAULT_FLAGS = ("--xla_cpu_experimental_ynn_fusion_type=-reduce", "--xla_cpu_use_fusion_emitters=false")
+#: 102–107 ms instead of 166–170 ms, and under load the default was up to 10× slower.
+XLA_DEFAULT_FLAGS = ("--xla_cpu_experimental_ynn_fusion_type=-reduce",)
 
 
 def with_default_xla_flags(flags: str) -> str:
     """``flags`` (an ``XLA_FLAGS`` value) with each of :data:`XLA_DEFAULT_FLAGS` it does not set appended.
 
-    >>> with_default_xla_flags("--xla_force_host_platform_device_count=4").split()
-    ['--xla_force_host_platform_device_count=4', '--xla_cpu_experimental_ynn_fusion_type=-reduce', '--xla_cpu_use_fusion_emitters=false']
-    >>> with_default_xla_flags("--xla_cpu_experimental_ynn_fusion_type= --xla_cpu_use_fusion_emitters=true")  # set: kept
-    '--xla_cpu_experimental_ynn_fusion_type= --xla_cpu_use_fusion_emitters=true'
+    >>> with_default_xla_flags("--xla_force_host_platform_device_count=4")
+    '--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce'
+    >>> with_default_xla_flags("--xla_cpu_experimental_ynn_fusion_type=-reduce")  # set: not repeated
+    '--xla_cpu_experimental_ynn_fusion_type=-reduce'
     """
     words = flags.split()
     for flag in XLA_DEFAULT_FLAGS:

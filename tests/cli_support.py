@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from conftest import subprocess_env
+
 ROOT = Path(__file__).resolve().parents[1]
 GOOD_CSV = "x,y\n1,2\n3,4\n5,6\n7,8\n"
 
@@ -41,8 +43,9 @@ def run_in_process(args, terminal: bool = False) -> tuple[int, str, str]:
 
 
 def command_env(**extra: str) -> dict:
-    """The environment of a `bayesforge` subprocess: this checkout, CPU, no forced device count."""
-    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "PYTHONFAULTHANDLER")}
+    """The environment of a `bayesforge` subprocess: this checkout, CPU, no forced device count (the suite's
+    TEST_XLA_FLAGS only)."""
+    env = {k: v for k, v in subprocess_env().items() if k != "PYTHONFAULTHANDLER"}
     env.update({"JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT), **extra})
     return env
 

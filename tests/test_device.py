@@ -85,9 +85,8 @@ def test_four_host_devices_run_four_chains_in_parallel():
     out = run_case("from bayesforge import bf\nprint(json.dumps(fit(bf())))",
                    env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
     assert out == {**out, "devices": 4, "jax_devices": 4, "chain_method": "parallel", "num_chains": 4, "draws": 200}
-    # bf() appended its XLA flags to the user's, before JAX started
-    assert out["xla_flags"] == ("--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce"
-                                " --xla_cpu_use_fusion_emitters=false")
+    # bf() appended its XLA flag to the user's, before JAX started
+    assert out["xla_flags"] == "--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce"
 
 
 def test_default_gives_the_default_four_chains_a_device_each_even_on_two_cores(default_process):
@@ -104,8 +103,7 @@ print(json.dumps({"devices": m.devices.count, "jax_devices": jax.local_device_co
 """
     out = run_case(lines, env={"XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type="})
     assert out["devices"] == 3 and out["jax_devices"] == 3
-    # the user's setting stays; bf() adds only the flag the user did not set
-    assert out["xla_flags"] == "--xla_cpu_experimental_ynn_fusion_type= --xla_cpu_use_fusion_emitters=false"
+    assert out["xla_flags"] == "--xla_cpu_experimental_ynn_fusion_type="  # the user's setting stays
 
 
 def test_fewer_devices_than_chains_falls_back_to_vectorized_on_cpu(two_cores_process):
@@ -172,14 +170,12 @@ def test_repr_reports_devices(m):
 
 
 def test_default_xla_flags_are_appended_once_and_never_override_the_user():
-    assert XLA_DEFAULT_FLAGS == ("--xla_cpu_experimental_ynn_fusion_type=-reduce", "--xla_cpu_use_fusion_emitters=false")
-    assert with_default_xla_flags("") == " ".join(XLA_DEFAULT_FLAGS)
+    assert XLA_DEFAULT_FLAGS == ("--xla_cpu_experimental_ynn_fusion_type=-reduce",)
+    assert with_default_xla_flags("") == "--xla_cpu_experimental_ynn_fusion_type=-reduce"
     user = "--xla_force_host_platform_device_count=4  --xla_dump_to=/tmp/x"
     assert with_default_xla_flags(user) == ("--xla_force_host_platform_device_count=4 --xla_dump_to=/tmp/x "
-                                            "--xla_cpu_experimental_ynn_fusion_type=-reduce --xla_cpu_use_fusion_emitters=false")
+                                            "--xla_cpu_experimental_ynn_fusion_type=-reduce")
     once = with_default_xla_flags(user)
     assert with_default_xla_flags(once) == once
-    own = "--xla_cpu_experimental_ynn_fusion_type= --xla_cpu_use_fusion_emitters=true"
+    own = "--xla_cpu_experimental_ynn_fusion_type="
     assert with_default_xla_flags(own) == own
-    assert with_default_xla_flags("--xla_cpu_use_fusion_emitters=true") == (
-        "--xla_cpu_use_fusion_emitters=true --xla_cpu_experimental_ynn_fusion_type=-reduce")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_python
+from conftest import ROOT, run_python, subprocess_env
 
 WORKER = textwrap.dedent('''
     import json, sys
@@ -72,7 +72,7 @@ def _start(folder: Path, process_id: int, port: int, count: int, mode: str = "fi
     script = folder / "worker.py"
     if not script.exists():
         script.write_text(WORKER)
-    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env = subprocess_env()
     env.update(JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
     return subprocess.Popen([sys.executable, str(script), str(process_id), str(port), str(count), str(folder), mode,
                              str(timeout), str(heartbeat)],

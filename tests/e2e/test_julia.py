@@ -32,7 +32,7 @@ import pytest
 
 from bayesforge import interop
 from bayesforge.mixtures.gmm import gmm_model  # the seed's model in Python, as the Julia parity test writes it
-from conftest import ROOT
+from conftest import ROOT, subprocess_env
 
 JULIA_DIRS = (ROOT / "julia", ROOT / "examples" / "julia")
 PACKAGE_UUID = "7c3dff86-3582-43e9-962e-dc841071d03c"  # fixed: changing it makes a different package
@@ -534,8 +534,8 @@ def test_the_julia_package_tests_pass():
     julia = shutil.which("julia")
     if julia is None:
         pytest.skip("julia not found")
-    env = dict(os.environ, JULIA_CONDAPKG_BACKEND="Null", JULIA_PYTHONCALL_EXE=sys.executable)
-    env.pop("XLA_FLAGS", None)  # bf() sets the host devices in Julia's Python, as for a user
+    # bf() sets the host devices in Julia's Python, as for a user
+    env = dict(subprocess_env(), JULIA_CONDAPKG_BACKEND="Null", JULIA_PYTHONCALL_EXE=sys.executable)
     result = subprocess.run([julia, "--project=julia", "-e", "using Pkg; Pkg.test()"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=3600)
     output = result.stdout + result.stderr
