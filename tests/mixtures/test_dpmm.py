@@ -51,6 +51,7 @@ def test_dpmm_finds_the_number_of_clusters(m):
     # three well-separated blobs, truncated at T = 6: three empty components to show. (The 8 seed-data blobs need
     # N = 500, T = 12 and 2 x 200 + 200 draws, three times the sampling; at 150 + 150 draws and T = 10 their r-hat
     # reached 1.6 at seeds 0 and 2; here it was 1.02-1.04 at seeds 0, 1, 2)
+    # (r/tests/testthat/test-mixture-models.R fits the same data with the same settings: one compilation for both)
     data, labels = make_blobs(n_samples=200, centers=[[-6, 0], [0, 6], [6, 0]], cluster_std=1.0, random_state=3)
     fit = m.dpmm(data, T=6, num_warmup=150, num_samples=150, num_chains=2)
     assert fit.kind == "dpmm" and fit.K == 6

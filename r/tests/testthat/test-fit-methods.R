@@ -17,15 +17,15 @@ faithful_fits <- local({
   }
 })
 
+# The seed's 500 points, K = 8, with the settings above: the same NUTS program as the K = 8 fit of
+# tests/mixtures/test_gmm.py and of the demo's test, so the run's compilation cache compiles it once.
 seed_fit <- local({
   fit <- NULL
   function() {
     if (is.null(fit)) {
-      blobs <- reticulate::import("bayesforge.mixtures.gmm", convert = FALSE)$seed_data(n_samples = 300L)
-      X <- bf_to_r(reticulate::py_get_item(blobs, 0L))
-      labels <- bf_to_r(reticulate::py_get_item(blobs, 1L))
+      seed <- seed_data()
       m <- bf(platform = "cpu")
-      fit <<- list(X = X, labels = labels, m = m, fit = do.call(m$gmm, c(list(X, K = 8), settings)))
+      fit <<- list(X = seed$X, labels = seed$labels, m = m, fit = do.call(m$gmm, c(list(seed$X, K = 8), settings)))
     }
     fit
   }
@@ -69,7 +69,7 @@ test_that("print() shows the mixture in R's terms", {
   expect_match(out[[3L]], "^NUTS: 2 chains, max R-hat [0-9.]+, min bulk ESS [0-9]+, [0-9]+ divergent")
   expect_match(out[[5L]], "weight +eruptions +waiting")
   expect_match(out[[6L]], "^1 ")
-  expect_match(capture.output(print(seed_fit()$fit))[[2L]], "^data: 300 points x 2 features$")
+  expect_match(capture.output(print(seed_fit()$fit))[[2L]], "^data: 500 points x 2 features$")
   expect_identical(bayesforge:::fit_line(list(method = "vi", num_steps = 3000L, converged = TRUE, seconds = 2.5)),
                    "variational inference: 3000 steps, converged, 2.5 s")
 })
@@ -176,7 +176,7 @@ test_that("nobs() and logLik(): the largest log-likelihood, df the free paramete
   expect_lt(as.numeric(ll), 0)
   expect_equal(BIC(ll), fit$bic(), tolerance = 1e-5)
   expect_equal(AIC(fit), -2 * as.numeric(ll) + 2 * 11)
-  expect_identical(nobs(seed_fit()$fit), 300L)
+  expect_identical(nobs(seed_fit()$fit), 500L)
 })
 
 test_that("loo() and waic() are the loo package's objects and loo_compare() compares fits", {

@@ -55,19 +55,27 @@ test_that("m$gmm, m$choose_k and m$dpmm report bad input with the core's message
   expect_null(reticulate::py_to_r(value))
 })
 
+# The blobs, truncation and chains of tests/mixtures/test_dpmm.py's fit (scikit-learn's make_blobs, 200 points):
+# the same NUTS program, so the run's compilation cache compiles it once for both.
+python_test_blobs <- function() {
+  blobs <- reticulate::import("sklearn.datasets", convert = FALSE)$make_blobs(
+    n_samples = 200L, centers = list(c(-6, 0), c(0, 6), c(6, 0)), cluster_std = 1.0, random_state = 3L)
+  list(X = bf_to_r(reticulate::py_get_item(blobs, 0L)), labels = bf_to_r(reticulate::py_get_item(blobs, 1L)) + 1L)
+}
+
 test_that("m$dpmm finds the clusters; its members and methods are the fit's", {
   skip_if_no_core()
-  blobs <- three_blobs()
+  blobs <- python_test_blobs()
   m <- bf(platform = "cpu")
-  dp <- m$dpmm(blobs$X, T = 6, num_warmup = 100, num_samples = 100, num_chains = 2)
+  dp <- m$dpmm(blobs$X, T = 6, num_warmup = 150, num_samples = 150, num_chains = 2)
   expect_s3_class(dp, "bayesforge.mixtures.result.MixtureFit")
   expect_identical(dp$kind, "dpmm")
   expect_identical(dp$K, 6L)
   occupied <- dp$occupied_clusters(seed = 1)
-  expect_true(is.integer(occupied) && length(occupied) == 200L)
+  expect_true(is.integer(occupied) && length(occupied) == 300L)
   counts <- tabulate(occupied, nbins = 6)
   expect_identical(which.max(counts), 3L)
-  expect_identical(dim(predict(dp, type = "prob")), c(150L, 6L))
+  expect_identical(dim(predict(dp, type = "prob")), c(200L, 6L))
   labels <- predict(dp)
   expect_identical(labels, dp$predict())
   expect_true(all(labels %in% 1:6))
@@ -75,5 +83,5 @@ test_that("m$dpmm finds the clusters; its members and methods are the fit's", {
   expect_equal(adjusted_rand_index(labels, blobs$labels), 1)
   expect_match(capture.output(print(dp))[[1L]], "^Dirichlet-process mixture of Gaussians \\(DPMM\\), truncated at 6")
   expect_false(any(grepl("\\[0", row.names(summary(dp)))))
-  expect_identical(nobs(dp), 150L)
+  expect_identical(nobs(dp), 200L)
 })
