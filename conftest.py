@@ -47,6 +47,47 @@ def pytest_unconfigure(config):
     if _COMPILATION_CACHE is not None:
         shutil.rmtree(_COMPILATION_CACHE, ignore_errors=True)
 
+
+# -- which test files run in one worker -----------------------------------------------------------------------
+
+#: Test files whose fits compile the same NUTS programs (the same model, data and settings; a comment at each fit
+#: names the others). Each group runs in one worker, file after file in this order: the first fit of a program
+#: compiles it and the later ones read it from the run's compilation cache. (In two workers at the same time,
+#: both would compile it.) The R tests' Python shares the cache: test_r.py fits the shared scenarios (as
+#: test_scenarios.py), test_dpmm.py's DPMM and test_gmm.py's K = 8 seed GMM.
+SHARED_COMPILATIONS = (
+    ("tests/e2e/test_r.py", "tests/e2e/test_scenarios.py", "tests/mixtures/test_dpmm.py", "tests/mixtures/test_gmm.py"),
+    ("tests/test_interop.py", "tests/e2e/test_julia.py"),  # the seed GMM on the same blobs, 2 x (50 + 50) draws
+)
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of each SHARED_COMPILATIONS group in the group's order (stable: a file's tests keep theirs)."""
+    position = {file: index for group in SHARED_COMPILATIONS for index, file in enumerate(group)}
+    items.sort(key=lambda item: position.get(_file_of(item.nodeid), len(position)))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's ``--dist loadfile`` (whole files to a worker, so a file's module fixtures are made once), with
+    each group of SHARED_COMPILATIONS one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    groups = {file: group[0] for group in SHARED_COMPILATIONS for file in group}
+
+    class SharedCompilationScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = _file_of(nodeid)
+            return groups.get(file, file)
+
+    return SharedCompilationScheduling(config, log)
+
 ROOT = Path(__file__).resolve().parent
 
 

@@ -106,14 +106,12 @@ print(m.sampler.chain_method, m.posteriors["mu"].shape)
 
 
 def test_demo_command_prints_devices_summary_ari_and_writes_the_figure(tmp_path):
-    """2 chains x (150 + 150) on the seed's 500 points: the NUTS program of tests/mixtures/test_gmm.py's K = 8 fit
-    (and of the R tests' seed fit), which the run's compilation cache compiles once for all three."""
     import subprocess
     import sys
 
     out = tmp_path / "demo.png"
     result = subprocess.run(
-        [sys.executable, "-m", "bayesforge.cli", "demo", "--chains", "2", "--warmup", "150", "--samples", "150",
+        [sys.executable, "-m", "bayesforge.cli", "demo", "--chains", "2", "--warmup", "100", "--samples", "100",
          "--out", str(out)],
         capture_output=True, text=True, timeout=600, cwd=ROOT,
         env={**__import__("os").environ, "JAX_PLATFORMS": "cpu"},

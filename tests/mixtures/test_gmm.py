@@ -18,8 +18,8 @@ def seed_fit():
     reported = []
     # K = 7, 8, 9: the true K and one on each side is what the selection rule needs (each K is a compilation and a
     # fit); the selected fit is the K=8 fit the other tests of this module read, so no fourth fit is needed. Its K=8
-    # program (500 seed points, 2 chains x 150 + 150, seed 0) is also the demo test's and the R tests' seed fit: keep
-    # them in step, and the run's compilation cache compiles it once
+    # program (500 seed points, 2 chains x 150 + 150, seed 0) is also r/tests/testthat/test-fit-methods.R's seed fit:
+    # keep them in step, and the run's compilation cache compiles it once (conftest.SHARED_COMPILATIONS)
     fit = m.gmm(data, K="auto", ks=range(7, 10), num_warmup=150, num_samples=150, num_chains=2,
                 on_fit=lambda k, fit, index, total: reported.append((k, fit.K, index, total)))
     return m, fit, data, labels, reported

@@ -18,7 +18,7 @@ faithful_fits <- local({
 })
 
 # The seed's 500 points, K = 8, with the settings above: the same NUTS program as the K = 8 fit of
-# tests/mixtures/test_gmm.py and of the demo's test, so the run's compilation cache compiles it once.
+# tests/mixtures/test_gmm.py, so the run's compilation cache compiles it once (conftest.SHARED_COMPILATIONS).
 seed_fit <- local({
   fit <- NULL
   function() {
