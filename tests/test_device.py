@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bayesforge.device import XLA_DEFAULT_FLAGS, with_default_xla_flags
-from conftest import run_python
+from conftest import TEST_XLA_FLAGS, run_python
 
 #: Defines fit(m, **fit_args): a tiny fit on ``m``, and what it used, as a dict. Followed by a case's own lines,
 #: which print one JSON line. Checks that need the same device setup share one fresh Python (each start costs a
@@ -82,11 +82,11 @@ print(json.dumps({"automatic": automatic, "parallel": error}))
 
 
 def test_four_host_devices_run_four_chains_in_parallel():
-    out = run_case("from bayesforge import bf\nprint(json.dumps(fit(bf())))",
-                   env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
+    users_flags = f"--xla_force_host_platform_device_count=4 {TEST_XLA_FLAGS}"
+    out = run_case("from bayesforge import bf\nprint(json.dumps(fit(bf())))", env={"XLA_FLAGS": users_flags})
     assert out == {**out, "devices": 4, "jax_devices": 4, "chain_method": "parallel", "num_chains": 4, "draws": 200}
     # bf() appended its XLA flag to the user's, before JAX started
-    assert out["xla_flags"] == "--xla_force_host_platform_device_count=4 --xla_cpu_experimental_ynn_fusion_type=-reduce"
+    assert out["xla_flags"] == f"{users_flags} --xla_cpu_experimental_ynn_fusion_type=-reduce"
 
 
 def test_default_gives_the_default_four_chains_a_device_each_even_on_two_cores(default_process):

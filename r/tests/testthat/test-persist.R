@@ -12,7 +12,7 @@ test_that("a fit saved in Python loads in R with the same memberships, labels co
   python <- reticulate::py_run_string(paste(
     "from bayesforge import bf",
     "from bayesforge.mixtures.gmm import seed_data",
-    "data, _ = seed_data(n_samples=300)",
+    "data, _ = seed_data()",
     "fit = bf(platform='cpu').gmm(data, K=8, num_warmup=150, num_samples=150, num_chains=2)",
     sprintf("fit.save(%s)", deparse(path)),
     "proba = fit.predict_proba()",
