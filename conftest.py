@@ -61,6 +61,13 @@ SHARED_COMPILATIONS = (
 )
 
 
+def pytest_configure(config):
+    """A renamed or moved file of SHARED_COMPILATIONS would silently lose its group: say so instead."""
+    missing = [file for group in SHARED_COMPILATIONS for file in group if not (ROOT / file).is_file()]
+    if missing:
+        raise pytest.UsageError(f"conftest.SHARED_COMPILATIONS names files that do not exist: {', '.join(missing)}")
+
+
 def _file_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
