@@ -12,7 +12,7 @@ else
     echo "test: step 2/3: R and its packages for the R front end (apt-get the first time, when missing)" >&2
     bash scripts/setup_r.sh
 fi
-echo "test: step 3/3: the test suite in 2 workers (2026-11-30 on an idle 2-core machine: 7.5 minutes, 8.8 with set-up;" \
+echo "test: step 3/3: the test suite in 2 workers (2026-11-30 on an idle 2-core machine: 7.5 minutes, 9 with set-up;" \
      "the goal is at most 8; the 15 slowest tests are listed at the end)" >&2
 export JAX_PLATFORMS=cpu MPLBACKEND=Agg
 # Two pytest-xdist workers, whole files each (--dist loadfile keeps a file's module fixtures, so its shared fits, in
